@@ -1,0 +1,10 @@
+//go:build unix
+
+package procs_test
+
+import "syscall"
+
+// killedCode is the ExitCode of a child killed by Process.Kill: -SIGKILL.
+const killedCode = -int(syscall.SIGKILL)
+
+var errChild error = syscall.ECHILD

@@ -1,0 +1,9 @@
+package procs_test
+
+import "syscall"
+
+// killedCode is the ExitCode of a child killed by Process.Kill: Windows has no
+// signals, and TerminateProcess is given exit code 1.
+const killedCode = 1
+
+var errChild error = syscall.ECHILD

@@ -1,0 +1,231 @@
+package procs_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/forkport/forkport/internal/leakcheck"
+	"github.com/forkport/forkport/internal/testutil"
+	"github.com/forkport/forkport/procs"
+	"github.com/stretchr/testify/require"
+)
+
+// The test binary is also every program the tests start. Which one is chosen
+// by argv[0], so argv[1:] stays free for the arguments under test:
+//
+//	helper|<name>|<report file>   a helper below (echo, exit, ...)
+//	child                         the chapter's child.py, found on PATH
+//	greet                         prints its arguments (for the examples)
+//
+// and forked children find their entry point through procs.Init.
+const helperPrefix = "helper|"
+
+// report is what a helper or forked child tells the test about itself.
+type report struct {
+	Pid, Ppid int
+	Args      []string
+	Env       []string
+	Dir       string
+	Sid, Pgid int    // Unix only
+	Console   bool   // Windows only: attached to a console
+	Note      string // free text, such as a value of copied state
+	Fds       []int  // open descriptors (Linux)
+}
+
+// binDir holds copies of the test binary named after the programs above, and
+// is first in PATH while the tests run.
+var binDir string
+
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "fork-before-init" {
+		// procs.Init deliberately not called yet.
+		_, err := procs.Fork("report")
+		fmt.Println(errors.Is(err, procs.ErrNoInit), err)
+		os.Exit(0)
+	}
+	procs.Init()
+	if strings.HasPrefix(os.Args[0], helperPrefix) {
+		os.Exit(runHelper(os.Args[0]))
+	}
+	switch filepath.Base(strings.TrimSuffix(os.Args[0], ".exe")) {
+	case "child":
+		fmt.Println("Hello from child", os.Getpid(), strings.Join(os.Args[1:], " "))
+		os.Exit(0)
+	case "greet":
+		fmt.Println("greetings from", os.Args[0], strings.Join(os.Args[1:], " "))
+		os.Exit(0)
+	}
+	top := leakcheck.Tag()
+	if os.Getenv("GORACE") == "" {
+		// Under -race every child would otherwise sleep 1 s at exit.
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
+	code := run(m)
+	if err := leakcheck.Check(top); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "procs-test-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binDir = dir
+	for _, name := range []string{"child", "greet"} {
+		if err := copyExe(filepath.Join(dir, name+exeSuffix)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return m.Run()
+}
+
+func copyExe(dst string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	in, err := os.Open(exe)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// helperArgv0 names a helper and the file it reports to.
+func helperArgv0(name, out string) string { return helperPrefix + name + "|" + out }
+
+// exe is the path of the test binary, the program every helper runs in.
+func exe(t *testing.T) string {
+	t.Helper()
+	p, err := os.Executable()
+	require.NoError(t, err)
+	return p
+}
+
+// newReport returns a report file path in a fresh temporary directory.
+func newReport(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(testutil.TempDir(t), "report.json")
+}
+
+func readReport(t *testing.T, path string) report {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err, "the child wrote no report")
+	var r report
+	require.NoError(t, json.Unmarshal(b, &r))
+	return r
+}
+
+func writeReport(path string, r report) {
+	r.Pid, r.Ppid = os.Getpid(), os.Getppid()
+	if r.Args == nil {
+		r.Args = os.Args
+	}
+	if r.Env == nil {
+		r.Env = os.Environ()
+	}
+	r.Dir, _ = os.Getwd()
+	fillSys(&r)
+	b, err := json.Marshal(r)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(111)
+	}
+}
+
+func runHelper(argv0 string) int {
+	parts := strings.SplitN(strings.TrimPrefix(argv0, helperPrefix), "|", 2)
+	name, out := parts[0], ""
+	if len(parts) == 2 {
+		out = parts[1]
+	}
+	args := os.Args[1:]
+	switch name {
+	case "echo": // report argv, env, ids
+		writeReport(out, report{})
+		return 0
+	case "exit": // exit with the code in args[0]
+		code, _ := strconv.Atoi(args[0])
+		return code
+	case "block": // report, then block until stdin is closed
+		if out != "" {
+			writeReport(out, report{})
+		}
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		return 0
+	case "fdwrite": // write args[1] to descriptor args[0], then report
+		fd, _ := strconv.Atoi(args[0])
+		f := os.NewFile(uintptr(fd), "fd")
+		_, err := f.WriteString(args[1])
+		writeReport(out, report{Note: fmt.Sprint(err)})
+		return 0
+	case "fds": // report the open descriptors
+		writeReport(out, report{Fds: openFds()})
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "unknown helper %q\n", name)
+	return 2
+}
+
+// forkCase is the state the tests' forked children start with: Copy makes
+// the child's copy; forkMu keeps tests from changing it while another test
+// forks.
+var (
+	forkCase struct {
+		Out     string   // report file
+		Variant string   // exec variant to call
+		Name    string   // program for the exec variant
+		Argv    []string // its argv
+		Env     []string // its environment (e variants)
+		Value   int      // copied-memory probe
+	}
+	forkMu sync.Mutex
+)
+
+// forkWith sets the copied state with set, then forks name, atomically with
+// respect to other tests.
+func forkWith(t *testing.T, name string, attr *procs.Attr, set func()) *procs.Process {
+	t.Helper()
+	forkMu.Lock()
+	defer forkMu.Unlock()
+	set()
+	p, err := procs.ForkWith(name, attr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Kill(); _, _ = p.Wait() })
+	return p
+}
+
+func waitCode(t *testing.T, p *procs.Process) int {
+	t.Helper()
+	st, err := p.Wait()
+	require.NoError(t, err)
+	return st.ExitCode()
+}

@@ -1,0 +1,198 @@
+package procs
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"syscall"
+)
+
+// Process is a child started by Fork, ForkWith, Start or Spawn*(PNoWait or
+// PDetach). The parent must reap it with Wait (or Waitpid or Reap); until
+// then a child that has exited stays a zombie on Unix, and its process object
+// stays open on Windows.
+type Process struct {
+	// Pid is the child's process ID: what os.fork returns in the parent.
+	Pid int
+
+	proc   *os.Process
+	tree   tree       // the child's process group or job object, if Attr.Group
+	waitMu sync.Mutex // held while reaping; Reap skips a child being waited for
+	done   bool       // reaped; guarded by waitMu, read by signal paths via doneMu
+	doneMu sync.RWMutex
+}
+
+// Attr configures a child started by Start or ForkWith. A nil *Attr, like the
+// zero value, means what the chapter's calls do: inherit stdin, stdout,
+// stderr, the environment and the working directory.
+type Attr struct {
+	// Dir is the child's working directory; "" means the caller's.
+	Dir string
+	// Env is the child's whole environment; nil means the caller's.
+	Env []string
+	// Stdin, Stdout and Stderr replace the caller's standard files.
+	Stdin, Stdout, Stderr *os.File
+	// Files are further open files the child inherits. On Unix they are
+	// file descriptors 3, 4, ... in the started program (after the fork
+	// emulation's own descriptor in a forked child, which reads them with
+	// Inherited); on Windows they are inherited handles.
+	Files []*os.File
+	// Group makes the child the root of a tree that KillTree can kill at
+	// once: on Unix a new process group (Setpgid), on Windows a job object
+	// with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, which the OS also kills when
+	// the caller exits. Descendants stay in the tree unless they leave it
+	// (setsid on Unix, breakaway on Windows).
+	Group bool
+	// Detach starts the child as PDetach does: in a new session (setsid) on
+	// Unix, detached from the console in a new process group on Windows.
+	Detach bool
+}
+
+func (a *Attr) stdio() []*os.File {
+	in, out, errf := os.Stdin, os.Stdout, os.Stderr
+	if a.Stdin != nil {
+		in = a.Stdin
+	}
+	if a.Stdout != nil {
+		out = a.Stdout
+	}
+	if a.Stderr != nil {
+		errf = a.Stderr
+	}
+	return []*os.File{in, out, errf}
+}
+
+// Start starts the program at path (no PATH search) with argv and attr, and
+// returns at once. It is the building block of Spawn*(PNoWait) with the
+// options the Python calls lack, such as Attr.Group for KillTree.
+func Start(path string, argv []string, attr *Attr) (*Process, error) {
+	if attr == nil {
+		attr = &Attr{}
+	}
+	c, err := newCommand("start", path, argv, attr.Env, false, attr.Env != nil)
+	if err != nil {
+		return nil, err
+	}
+	p, err := start(c.path, c.argv, attr, nil)
+	if err != nil {
+		return nil, wrap("start", path, err)
+	}
+	track(p)
+	return p, nil
+}
+
+// children holds every child started by this package and not yet reaped, by
+// PID: what Waitpid and Reap may reap. Only these: procs never waits for a
+// process it did not start, so it never steals an exit status from os/exec.
+var children sync.Map // int -> *Process
+
+func track(p *Process) { children.Store(p.Pid, p) }
+
+// Wait waits for the child to exit, reaps it and returns its status. Once a
+// child is reaped (by Wait, Waitpid or Reap), Wait returns an error that
+// wraps syscall.ECHILD and os.ErrProcessDone, as waitpid(2) would, instead of
+// blocking.
+func (p *Process) Wait() (*Status, error) {
+	p.waitMu.Lock()
+	defer p.waitMu.Unlock()
+	if p.done {
+		return nil, p.errReaped("wait")
+	}
+	st, err := p.wait()
+	if err != nil {
+		return nil, wrap("wait", strconv.Itoa(p.Pid), err)
+	}
+	p.finish()
+	return st, nil
+}
+
+// poll reaps the child if it has exited, without blocking. It skips a child
+// that another goroutine is waiting for.
+func (p *Process) poll() (*Status, bool) {
+	if !p.waitMu.TryLock() {
+		return nil, false
+	}
+	defer p.waitMu.Unlock()
+	if p.done {
+		return nil, false
+	}
+	st, ok := p.tryWait()
+	if ok {
+		p.finish()
+	}
+	return st, ok
+}
+
+func (p *Process) finish() {
+	p.doneMu.Lock()
+	p.done = true
+	p.doneMu.Unlock()
+	children.CompareAndDelete(p.Pid, p)
+	p.release()
+}
+
+func (p *Process) errReaped(op string) error {
+	return wrap(op, strconv.Itoa(p.Pid),
+		fmt.Errorf("already reaped: %w (%w)", syscall.ECHILD, os.ErrProcessDone))
+}
+
+// Signal sends sig to the child. After the child has been reaped it returns
+// an error wrapping os.ErrProcessDone and sends nothing, so it can never
+// signal an unrelated process that reused the PID. On Windows only os.Kill
+// is supported, as with os.Process.
+func (p *Process) Signal(sig os.Signal) error {
+	p.doneMu.RLock()
+	defer p.doneMu.RUnlock()
+	if p.done {
+		return p.errReaped("signal")
+	}
+	return wrap("signal", strconv.Itoa(p.Pid), p.proc.Signal(sig))
+}
+
+// Kill kills the child (SIGKILL on Unix, TerminateProcess with exit code 1
+// on Windows). Its descendants are not killed: see KillTree.
+func (p *Process) Kill() error { return p.Signal(os.Kill) }
+
+// KillTree kills the child and every descendant still in its tree (process
+// group on Unix, job object on Windows), grandchildren included, even after
+// the child itself has exited and been reaped. The child must have been
+// started with Attr.Group (or Attr.Detach on Unix), else it returns
+// ErrNoTree. The direct child must still be reaped with Wait. When the tree
+// is already empty it returns an error wrapping os.ErrProcessDone.
+func (p *Process) KillTree() error {
+	return wrap("killtree", strconv.Itoa(p.Pid), p.tree.kill())
+}
+
+// Waitpid waits for the child with the given PID, started by this package
+// (Fork, ForkWith, Start, Spawn*(PNoWait or PDetach)), reaps it and returns
+// its status, like Python's os.waitpid(pid, 0). For any other PID (including
+// a child already reaped) it returns an error wrapping syscall.ECHILD.
+func Waitpid(pid int) (*Status, error) {
+	v, ok := children.Load(pid)
+	if !ok {
+		return nil, wrap("waitpid", strconv.Itoa(pid),
+			fmt.Errorf("no unreaped child with this PID was started by procs: %w", syscall.ECHILD))
+	}
+	return v.(*Process).Wait()
+}
+
+// Reap reaps every child started by this package that has exited, without
+// blocking (waitpid(-1, WNOHANG) in a loop, restricted to procs' own
+// children), and returns their statuses ordered by PID. Children being
+// waited for elsewhere are left alone, and so is every process procs did not
+// start: os/exec's children keep their exit status.
+func Reap() []*Status {
+	var out []*Status
+	children.Range(func(_, v any) bool {
+		if st, ok := v.(*Process).poll(); ok {
+			out = append(out, st)
+		}
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].pid < out[j].pid })
+	return out
+}
+
+var errTreeGone = fmt.Errorf("no process left in the tree: %w", os.ErrProcessDone)

@@ -1,8 +1,11 @@
 package procs
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"strconv"
@@ -185,13 +188,21 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 		w.Close()
 		return nil, wrap("fork", name, err)
 	}
+	// Send the copy before returning: a parent that exits right after
+	// Fork (fork-count's does) must not take its children's state with it.
+	// State larger than the pipe's buffer makes this wait until the child
+	// has read it.
+	_, werr := w.Write(frame(state))
+	if cerr := w.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		// The child died before reading its state: reap it, report why.
+		_ = p.Kill()
+		_, _ = p.Wait()
+		return nil, wrap("fork", name, fmt.Errorf("sending the copied state: %w", werr))
+	}
 	track(p)
-	// The pipe may hold less than the state: write it while the child
-	// starts. If the child dies first, the write fails and is dropped.
-	go func() {
-		_, _ = w.Write(state)
-		w.Close()
-	}()
 	return p, nil
 }
 
@@ -231,10 +242,38 @@ func setUpChild(marker string) (func(), error) {
 		return nil, fmt.Errorf("malformed state descriptor in %s=%q", markerEnv, marker)
 	}
 	defer state.Close()
-	if err := decodeState(state); err != nil {
-		return nil, fmt.Errorf("reading the copied state: %w", err)
+	payload, err := unframe(state)
+	if err != nil {
+		return nil, fmt.Errorf("receiving the copied state: %w", err)
+	}
+	if err := decodeState(bytes.NewReader(payload)); err != nil {
+		return nil, fmt.Errorf("decoding the copied state: %w", err)
 	}
 	return fn, nil
+}
+
+// frame prefixes the encoded state with its length, so that a child can
+// tell a complete copy from one cut short (or never sent).
+func frame(state []byte) []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(state)), uint64(len(state)))
+	return append(b, state...)
+}
+
+// unframe reads one framed state from r.
+func unframe(r io.Reader) ([]byte, error) {
+	var n [8]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, fmt.Errorf("the parent sent no state: %w", err)
+	}
+	size := binary.BigEndian.Uint64(n[:])
+	if size > 1<<32 {
+		return nil, fmt.Errorf("implausible state size %d", size)
+	}
+	payload := make([]byte, size)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return nil, fmt.Errorf("the state was cut short: %w", err)
+	}
+	return payload, nil
 }
 
 func openInherited(id, name string) *os.File {

@@ -13,8 +13,6 @@ import (
 // command is a validated, resolved program invocation shared by the exec and
 // spawn families: the eight Python spellings all end up here.
 type command struct {
-	op   string   // the caller's name, such as "execlpe", for errors
-	name string   // the program as the caller gave it
 	path string   // the program to run, resolved
 	argv []string // passed as given; argv[0] included
 	env  []string // nil: inherit the caller's environment
@@ -31,21 +29,25 @@ func newCommand(op, name string, argv, env []string, search, envGiven bool) (*co
 	if envGiven && env == nil {
 		env = []string{} // "exactly the given environment": none at all
 	}
-	c := &command{op: op, name: name, argv: argv, env: env}
-	var err error
+	path, err := resolve(name, search, env, envGiven)
+	if err != nil {
+		return nil, wrap(op, name, err)
+	}
+	return &command{path: path, argv: argv, env: env}, nil
+}
+
+// resolve finds the program to run: searched for in PATH (env's when
+// envGiven, else the caller's) with search and a name without a path
+// separator, else checked as a path.
+func resolve(name string, search bool, env []string, envGiven bool) (string, error) {
 	if search && !hasSeparator(name) {
 		pathList := os.Getenv("PATH")
 		if envGiven {
 			pathList = envValue(env, "PATH")
 		}
-		c.path, err = lookPathIn(name, pathList)
-	} else {
-		c.path, err = checkProgram(name)
+		return lookPathIn(name, pathList)
 	}
-	if err != nil {
-		return nil, wrap(op, name, err)
-	}
-	return c, nil
+	return checkProgram(name)
 }
 
 // validate rejects what no OS can pass to a new program, before any process
@@ -80,6 +82,22 @@ func validate(name string, argv, env []string) error {
 }
 
 var errIsDir = fmt.Errorf("is a directory: %w", fs.ErrPermission)
+
+// LookPath finds file as the p variants (Execvp, Spawnlp, ...) do, and
+// returns the path they would run: a name with a path separator is checked
+// as it is; any other name is looked up in the PATH of env, or of the
+// caller's environment when env is nil. Errors wrap exec.ErrNotFound,
+// exec.ErrDot, fs.ErrNotExist or fs.ErrPermission.
+func LookPath(file string, env []string) (string, error) {
+	if err := validate(file, []string{file}, env); err != nil {
+		return "", wrap("lookpath", file, err)
+	}
+	path, err := resolve(file, true, env, env != nil)
+	if err != nil {
+		return "", wrap("lookpath", file, err)
+	}
+	return path, nil
+}
 
 // checkProgram checks a program named without PATH search: relative to the
 // working directory or absolute. It reports a missing program as

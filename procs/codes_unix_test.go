@@ -8,3 +8,9 @@ import "syscall"
 const killedCode = -int(syscall.SIGKILL)
 
 var errChild error = syscall.ECHILD
+
+// Exit statuses are one byte on Unix.
+const (
+	truncated256    = 0
+	truncatedMinus1 = 255
+)

@@ -7,3 +7,9 @@ import "syscall"
 const killedCode = 1
 
 var errChild error = syscall.ECHILD
+
+// Exit codes are 32 bits on Windows: nothing is truncated.
+const (
+	truncated256    = 256
+	truncatedMinus1 = 4294967295
+)

@@ -229,3 +229,12 @@ func waitCode(t *testing.T, p *procs.Process) int {
 	require.NoError(t, err)
 	return st.ExitCode()
 }
+
+// writeFile writes content to dir/name with perm and returns its path.
+func writeFile(t *testing.T, dir, name, content string, perm os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), perm))
+	require.NoError(t, os.Chmod(p, perm))
+	return p
+}

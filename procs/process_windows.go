@@ -58,6 +58,10 @@ func startIn(job windows.Handle, path string, argv []string, attr *Attr, extra [
 		sys.CreationFlags |= windows.CREATE_SUSPENDED
 	}
 	op, err := os.StartProcess(path, argv, &os.ProcAttr{Dir: attr.Dir, Env: attr.Env, Files: attr.stdio(), Sys: sys})
+	if errors.Is(err, windows.ERROR_BAD_EXE_FORMAT) {
+		// The Windows spelling of Unix's ENOEXEC: say it the same way.
+		return nil, fmt.Errorf("%w (%w)", err, syscall.ENOEXEC)
+	}
 	if err != nil {
 		return nil, err
 	}

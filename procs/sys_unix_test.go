@@ -5,6 +5,9 @@ package procs_test
 import (
 	"fmt"
 	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,4 +36,22 @@ func openFds() []int {
 		}
 	}
 	return fds
+}
+
+// assertDetached: a PDetach child leads a new session and process group.
+func assertDetached(t *testing.T, pid int, r report) {
+	t.Helper()
+	assert.Equal(t, pid, r.Sid, "the detached child leads a new session")
+	assert.Equal(t, pid, r.Pgid, "and a new process group")
+}
+
+// notProgram makes a file the OS refuses to run as a program although it
+// may: a text file with execute permission and no "#!" line.
+func notProgram(t *testing.T, dir string) string {
+	return writeFile(t, dir, "notprogram", "just text\n", 0o755)
+}
+
+// noExecPermission makes a file without execute permission.
+func noExecPermission(t *testing.T, dir string) string {
+	return writeFile(t, dir, "noexec", "#!/bin/sh\nexit 0\n", 0o644)
 }

@@ -1,6 +1,11 @@
 package procs_test
 
-import "golang.org/x/sys/windows"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"golang.org/x/sys/windows"
+)
 
 const exeSuffix = ".exe"
 
@@ -13,3 +18,21 @@ func fillSys(r *report) {
 
 // openFds is not meaningful on Windows, where handles are not numbered from 0.
 func openFds() []int { return nil }
+
+// assertDetached: a PDetach child has no console.
+func assertDetached(t *testing.T, _ int, r report) {
+	t.Helper()
+	assert.False(t, r.Console, "the detached child has no console")
+}
+
+// notProgram makes a file Windows refuses to run as a program: text in a
+// file whose name ends in .exe.
+func notProgram(t *testing.T, dir string) string {
+	return writeFile(t, dir, "notprogram.exe", "just text\n", 0o755)
+}
+
+// noExecPermission: Windows has no execute permission bit.
+func noExecPermission(t *testing.T, dir string) string {
+	t.Skip("Windows has no execute permission bit: what runs is decided by the file's contents (see the not-a-program case)")
+	return ""
+}

@@ -1,0 +1,135 @@
+// Package procs starts processes the way the "Forking Processes" and "The
+// fork/exec Combination" sections of Programming Python describe (fork, the
+// exec family, spawn, waiting, os._exit) on Linux, macOS and Windows, and
+// states exactly where each OS, and Go, differ from the chapter. Every
+// difference listed here is asserted by a claim file in the module's
+// testdata/script, on each OS.
+//
+// # The chapter's calls
+//
+//	Python (os module)          procs
+//	os.fork()                   Register(name, fn) in init; Init() first in main;
+//	                            Fork(name) in the parent (ForkWith for options);
+//	                            Copy(name, &v) declares what the child gets a copy of
+//	os._exit(n)                 Exit(n)
+//	os.getpid(), os.getppid()   os.Getpid(), os.Getppid() (standard library)
+//	os.execv / os.execl         Execv(path, argv) / Execl(path, argv...)
+//	os.execvp / os.execlp       Execvp(file, argv) / Execlp(file, argv...)
+//	os.execve / os.execle       Execve(path, argv, env) / Execle(path, env, argv...)
+//	os.execvpe / os.execlpe     Execvpe(file, argv, env) / Execlpe(file, env, argv...)
+//	os.spawnv ... os.spawnlpe   Spawnv ... Spawnlpe, with PWait, PNoWait, PDetach, POverlay
+//	os.waitpid(pid, 0)          Waitpid(pid), or Process.Wait
+//	os.waitpid(-1, WNOHANG)     Reap() (procs' own children only)
+//	os.kill(pid, sig)           Process.Signal, Process.Kill; Process.KillTree for a tree
+//
+// In the l forms argv is variadic, and Go wants variadic arguments last, so
+// env comes before argv in Execle, Execlpe, Spawnle and Spawnlpe. As in
+// Python, argv[0] is part of argv and is passed as given.
+//
+// # Fork is emulated, on every OS
+//
+// Go cannot call fork(2): a Go program always runs several threads, and a
+// forked copy of one thread would inherit locks held by the others (the
+// scheduler's, the allocator's) forever (golang/go#227). Windows has no fork
+// at all. So Fork starts the same program again (os.Executable, with the
+// caller's arguments, environment, working directory and standard files),
+// and the new process's Init, instead of returning, runs the entry point
+// registered under the name given to Fork, then exits (status 0 if the entry
+// point returns). The parent gets the child's PID, as from os.fork; unlike
+// os.fork, Fork does not also return in the child: code that the chapter
+// puts in the "pid == 0" branch goes in the entry point.
+//
+// Memory is copied only where declared: each variable registered with Copy
+// is encoded (encoding/gob) when Fork is called, sent over an inherited pipe
+// and decoded into the child's variable before the entry point runs; from
+// then on parent and child have independent copies. Other variables start
+// from their initial values, and package initialisation runs again in the
+// child. Open files are shared only when passed in Attr.Files (the child
+// gets them from Inherited); stdin, stdout and stderr always are, so parent
+// and children write to one stream, and share one file offset, as after
+// os.fork.
+//
+// Register and Copy must be called before Init (from init functions), and
+// Init must be the first call in main (and in TestMain): a forked child runs
+// its entry point from there. Misuse is reported by Fork with ErrNoInit,
+// ErrLateRegister, ErrNotRegistered or an error wrapping fs.ErrInvalid.
+//
+// # Exec
+//
+// On Unix the exec family calls execve(2): the program replaces the caller
+// in the same process, keeping its PID, working directory, process group
+// and open files without close-on-exec (Go opens every file close-on-exec,
+// so in practice only stdin, stdout and stderr pass, unless the caller
+// clears the flag). On success the call never returns.
+//
+// Windows has no exec. There procs starts the program with the caller's
+// standard handles, environment (or the one given) and working directory,
+// waits for it, and exits with its exit code, so whoever waits for the
+// caller sees the program's status (the C runtime's _execv, and so Python's
+// os.exec* on Windows, exits at once instead). The program has a new PID,
+// whose parent is the caller. It runs in a job object that kills it if the
+// caller is killed; what it starts breaks away from that job.
+//
+// # Spawn
+//
+// Spawn* starts a program in a new process with the caller's standard files.
+// PWait waits and returns the exit code (minus the signal number for a child
+// killed by a signal); PNoWait returns the PID, for Waitpid; PDetach returns
+// the PID of a child in a new session (Unix setsid) or detached from the
+// console in a new process group (Windows) (on Unix it is still the caller's
+// child, to be reaped); POverlay is the matching exec.
+//
+// # The p and e variants
+//
+// A p variant looks up a program name without a path separator in PATH, with
+// exec.LookPath's rules on every OS: an empty PATH element means ".", a
+// non-executable match is skipped for a later executable one, and a match
+// relative to the current directory is refused with exec.ErrDot. Unlike
+// exec.LookPath on Windows, the current directory is never searched unless
+// PATH names it. A name with a separator is used as a path, and so is any
+// name given to a variant without p: relative to the working directory, like
+// execv(2), never searched. The pe variants search the PATH of the
+// environment they are given (as Python's os.execvpe does), not the
+// caller's; an environment without PATH searches nothing. An e variant gives
+// the program exactly the environment passed (nil means none at all); the
+// others pass the caller's. Environment names compare case-insensitively on
+// Windows.
+//
+// # Waiting
+//
+// Every child procs starts (Fork, Start, PNoWait, PDetach) must be reaped
+// with Process.Wait, Waitpid or Reap; until then an exited child is a zombie
+// on Unix, and on Windows its process object stays while procs holds its
+// handle. After a child is reaped, Wait and Waitpid fail with an error
+// wrapping syscall.ECHILD, and Signal and Kill with os.ErrProcessDone, so a
+// reused PID is never signalled. Reap never waits for a process procs did not
+// start: a child of os/exec keeps its exit status.
+//
+// # Exit statuses
+//
+// On Unix an exit status is the low 8 bits of the value passed to exit
+// (exit(256) is 0, exit(-1) is 255) and a child killed by a signal reports
+// ExitCode() == -signal. On Windows an exit code is 32 bits and there are no
+// signals: Kill ends a child with exit code 1, and Signal supports os.Kill
+// only.
+//
+// # Process trees
+//
+// Attr.Group starts a child as the root of a tree that KillTree kills at
+// once, grandchildren included: a new process group on Unix, a job object
+// on Windows (which Windows also kills when the caller exits). Killing a
+// child alone leaves its children running, as the chapter's orphans show:
+// on Linux an orphan is adopted by the nearest child subreaper or PID 1, on
+// macOS by launchd, and on Windows by nobody (its recorded parent PID goes
+// stale).
+//
+// # Errors
+//
+// Bad input never panics or starts a process: calls return an *Error that
+// wraps a standard sentinel, so errors.Is works: a missing program
+// (fs.ErrNotExist; after a PATH search also exec.ErrNotFound), a directory
+// or non-executable file (fs.ErrPermission), a relative PATH match
+// (exec.ErrDot), an empty argv or argv[0], a NUL byte in the program name,
+// an argument or the environment, an environment entry that is not
+// NAME=value, or an unknown Mode (fs.ErrInvalid).
+package procs

@@ -1,0 +1,80 @@
+package procs_test
+
+import (
+	"fmt"
+
+	"github.com/forkport/forkport/procs"
+)
+
+// exampleCounter is copied into forked children (see ExampleFork).
+var exampleCounter int
+
+func init() {
+	procs.Copy("example.counter", &exampleCounter)
+	procs.Register("example.child", func() {
+		fmt.Println("child: counter =", exampleCounter)
+		exampleCounter++ // changes the child's copy only
+	})
+	procs.Register("example.exec", func() {
+		// The chapter's fork/exec combination: overlay the child with
+		// another program, found on PATH.
+		err := procs.Execlp("greet", "greet", "from", "the", "new", "program")
+		fmt.Println("exec failed:", err) // reached only on failure
+		procs.Exit(1)
+	})
+}
+
+// Fork starts a child that runs a registered entry point with a copy of the
+// declared state; the parent gets its PID and reaps it with Wait.
+func ExampleFork() {
+	// In a real program: procs.Register and procs.Copy in init, procs.Init
+	// first in main.
+	exampleCounter = 41
+	p, err := procs.Fork("example.child")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := p.Wait()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("parent: child", st, "- counter =", exampleCounter)
+	// Output:
+	// child: counter = 41
+	// parent: child exit status 0 - counter = 41
+}
+
+// Execlp replaces the calling program; here a forked child calls it, as in
+// the chapter's fork-exec.py.
+func ExampleExeclp() {
+	p, err := procs.Fork("example.exec")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := p.Wait()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("the child's exit code is the new program's:", st.ExitCode())
+	// Output:
+	// greetings from greet from the new program
+	// the child's exit code is the new program's: 0
+}
+
+// Spawnv with PWait runs a program to completion and returns its exit code.
+func ExampleSpawnv() {
+	path, err := procs.LookPath("greet", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	code, err := procs.Spawnv(procs.PWait, path, []string{"greet", "spawned"})
+	fmt.Println("exit code:", code, err)
+	// Output:
+	// greetings from greet spawned
+	// exit code: 0 <nil>
+}

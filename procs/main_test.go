@@ -34,10 +34,11 @@ type report struct {
 	Args      []string
 	Env       []string
 	Dir       string
-	Sid, Pgid int    // Unix only
-	Console   bool   // Windows only: attached to a console
-	Note      string // free text, such as a value of copied state
-	Fds       []int  // open descriptors (Linux)
+	Sid, Pgid int      // Unix only
+	Console   bool     // Windows only: attached to a console
+	Note      string   // free text, such as a value of copied state
+	Fds       []int    // open descriptors (Unix)
+	FdTargets []string // what each open descriptor refers to (Linux)
 }
 
 // binDir holds copies of the test binary named after the programs above, and
@@ -185,10 +186,10 @@ func runHelper(argv0 string) int {
 		fd, _ := strconv.Atoi(args[0])
 		f := os.NewFile(uintptr(fd), "fd")
 		_, err := f.WriteString(args[1])
-		writeReport(out, report{Note: fmt.Sprint(err)})
+		writeReport(out, report{Note: fmt.Sprint(err), Fds: openFds(), FdTargets: fdTargets()})
 		return 0
 	case "fds": // report the open descriptors
-		writeReport(out, report{Fds: openFds()})
+		writeReport(out, report{Fds: openFds(), FdTargets: fdTargets()})
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper %q\n", name)

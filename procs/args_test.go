@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/quick"
 
@@ -33,7 +34,24 @@ func roundTrip(t *testing.T, args ...string) ([]string, error) {
 var awkward = []string{
 	"", " ", "a b", "a\tb", `"`, `""`, `a"b`, `\`, `a\`, `a\\`, `a\"b`, `\\"`,
 	`trailing\ `, `C:\Program Files\x\`, "ünïcödé ✓ 日本", "new\nline", "'single'", "%PATH%", "$HOME", "*?[]",
-	strings.Repeat("x", 64<<10),
+	strings.Repeat("x", 16<<10),
+}
+
+// TestLongArgument: a 64 KiB argument passes on Unix (each argument may be
+// up to 128 KiB on Linux, ARG_MAX in all); Windows limits the whole command
+// line to 32767 characters, and procs refuses a longer one with E2BIG
+// before starting anything.
+func TestLongArgument(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 64<<10)
+	got, err := roundTrip(t, long)
+	if !longArgumentFits {
+		assert.ErrorIs(t, err, syscall.E2BIG)
+		return
+	}
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.True(t, got[0] == long, "the 64 KiB argument arrives unchanged")
 }
 
 func TestArgsRoundTrip(t *testing.T) {

@@ -14,3 +14,6 @@ const (
 	truncated256    = 0
 	truncatedMinus1 = 255
 )
+
+// longArgumentFits: a 64 KiB argument is within Unix's limits.
+const longArgumentFits = true

@@ -13,3 +13,7 @@ const (
 	truncated256    = 256
 	truncatedMinus1 = 4294967295
 )
+
+// longArgumentFits: a 64 KiB argument exceeds Windows' 32767-character
+// command line.
+const longArgumentFits = false

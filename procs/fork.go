@@ -164,6 +164,9 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 	if err := validate(name, os.Args, attr.Env); err != nil {
 		return nil, wrap("fork", name, err)
 	}
+	if err := attr.check(); err != nil {
+		return nil, wrap("fork", name, err)
+	}
 	state, err := encodeState()
 	if err != nil {
 		return nil, wrap("fork", name, err)

@@ -278,7 +278,7 @@ func TestKillTreeOfFinishedTree(t *testing.T) {
 
 func TestKillTreeNeedsGroup(t *testing.T) {
 	t.Parallel()
-	p := forkWith(t, "return", nil, func() {})
+	p := forkWith(t, "return", &procs.Attr{}, func() {})
 	assert.ErrorIs(t, p.KillTree(), procs.ErrNoTree)
 	require.Zero(t, waitCode(t, p))
 }

@@ -212,15 +212,24 @@ var (
 )
 
 // forkWith sets the copied state with set, then forks name, atomically with
-// respect to other tests.
+// respect to other tests. A nil attr starts the child as the root of its own
+// tree (process group or job object), so that clean-up can kill everything
+// it started, pass or fail.
 func forkWith(t *testing.T, name string, attr *procs.Attr, set func()) *procs.Process {
 	t.Helper()
+	if attr == nil {
+		attr = &procs.Attr{Group: true}
+	}
 	forkMu.Lock()
 	defer forkMu.Unlock()
 	set()
 	p, err := procs.ForkWith(name, attr)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = p.Kill(); _, _ = p.Wait() })
+	t.Cleanup(func() {
+		_ = p.KillTree()
+		_ = p.Kill()
+		_, _ = p.Wait()
+	})
 	return p
 }
 

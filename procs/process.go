@@ -50,6 +50,22 @@ type Attr struct {
 	Detach bool
 }
 
+// check validates what the OS would otherwise refuse later, or in a less
+// clear way: the working directory must exist and be a directory.
+func (a *Attr) check() error {
+	if a.Dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(a.Dir)
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("working directory %s: %w", a.Dir, syscall.ENOTDIR)
+	}
+	return nil
+}
+
 func (a *Attr) stdio() []*os.File {
 	in, out, errf := os.Stdin, os.Stdout, os.Stderr
 	if a.Stdin != nil {
@@ -74,6 +90,9 @@ func Start(path string, argv []string, attr *Attr) (*Process, error) {
 	c, err := newCommand("start", path, argv, attr.Env, false, attr.Env != nil)
 	if err != nil {
 		return nil, err
+	}
+	if err := attr.check(); err != nil {
+		return nil, wrap("start", path, err)
 	}
 	p, err := start(c.path, c.argv, attr, nil)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"unicode/utf16"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -34,6 +35,9 @@ func start(path string, argv []string, attr *Attr, extra []*os.File) (*Process, 
 // startIn starts a child, in job if it is not 0: suspended, so that nothing
 // the child starts can escape the job before the child is in it.
 func startIn(job windows.Handle, path string, argv []string, attr *Attr, extra []*os.File) (*Process, error) {
+	if err := checkCommandLine(argv); err != nil {
+		return nil, err
+	}
 	var handles []syscall.Handle
 	for _, f := range append(append([]*os.File(nil), extra...), attr.Files...) {
 		handles = append(handles, syscall.Handle(f.Fd()))
@@ -73,6 +77,21 @@ func startIn(job windows.Handle, path string, argv []string, attr *Attr, extra [
 		}
 	}
 	return &Process{Pid: op.Pid, proc: op}, nil
+}
+
+// maxCommandLine is the longest command line CreateProcess accepts, in
+// UTF-16 code units, without the terminating NUL.
+const maxCommandLine = 32767 - 1
+
+// checkCommandLine refuses an argv whose quoted command line Windows could
+// not pass, with E2BIG as Unix's execve would for one over ARG_MAX (Wine
+// would otherwise cut the command line short without a word).
+func checkCommandLine(argv []string) error {
+	n := len(utf16.Encode([]rune(windows.ComposeCommandLine(argv))))
+	if n > maxCommandLine {
+		return fmt.Errorf("command line of %d characters is longer than Windows' limit of %d: %w", n, maxCommandLine, syscall.E2BIG)
+	}
+	return nil
 }
 
 // newKillOnCloseJob creates a job object whose processes are killed when its

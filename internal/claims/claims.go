@@ -1,0 +1,400 @@
+// Package claims reads the header of a behaviour-suite claim file.
+//
+// Each claim is one testscript file, testdata/script/<id>.txtar, whose first
+// lines are a comment block (testscript ignores # lines) that is the single
+// source of truth for what the claim says and what each OS should do:
+//
+//	# claim: fork returns the child's PID to the parent, and the child is a new process.
+//	# source: chapter, "it returns a different value in each copy: zero in the child process, ..."
+//	# expect:
+//	#   linux: holds
+//	#   darwin: holds
+//	#   windows: differs — Windows has no fork; procs emulates it
+//	# wine: deviates — Wine does not ... (optional: only where Wine is not Windows)
+//
+// The rules:
+//
+//   - The header is the file's first lines, one after the other. It ends at
+//     the first line that is not a comment, a bare "#", or a comment line
+//     at the top level that is not a "key:" line (ordinary prose). A header
+//     key (claim, source, expect, wine) anywhere below that is an error.
+//   - claim, source and expect are required, wine is optional; each at most
+//     once. Any other "key:" in the header is an error.
+//   - expect has no value on its own line; it is followed by one indented
+//     line per OS, for linux, darwin and windows, each exactly once, no other
+//     OS. The value is "holds", or "differs — <reason>" with a non-empty
+//     reason. The separator may be an em dash (with or without spaces), an
+//     en dash, or " - " / " -- " with spaces around.
+//   - wine's value is "deviates — <reason>" with the same separators.
+//   - A value goes on over the following lines that are indented deeper than
+//     its key (for an expect entry: deeper than the entry); they are joined
+//     with single spaces.
+//
+// Parse reports the first problem of a file as an *Error naming the file and
+// line; Load reports every malformed file.
+package claims
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// OSes are the operating systems every claim states an expectation for, in
+// the order they are shown.
+var OSes = []string{"linux", "darwin", "windows"}
+
+// KnownOS reports whether os is one of OSes.
+func KnownOS(os string) bool {
+	for _, o := range OSes {
+		if o == os {
+			return true
+		}
+	}
+	return false
+}
+
+// Outcome is what a claim is expected to do on one OS.
+type Outcome string
+
+const (
+	// Holds: the chapter's statement is true there as written.
+	Holds Outcome = "holds"
+	// Differs: the OS behaves differently, for the stated reason, and the
+	// script checks the different behaviour.
+	Differs Outcome = "differs"
+)
+
+// Expectation is the expect entry for one OS.
+type Expectation struct {
+	Outcome Outcome `json:"outcome"`
+	Reason  string  `json:"reason,omitempty"` // only for Differs
+}
+
+// String gives the expectation as written in a claim file:
+// "holds" or "differs — reason".
+func (e Expectation) String() string {
+	if e.Outcome == Differs {
+		return "differs — " + e.Reason
+	}
+	return string(e.Outcome)
+}
+
+// Claim is one claim file's header.
+type Claim struct {
+	ID     string                 // file name without .txtar: the subtest is TestScripts/<ID>
+	File   string                 // path the claim was read from
+	Claim  string                 // the claim sentence
+	Source string                 // where the chapter says it
+	Expect map[string]Expectation // by OS: linux, darwin, windows
+	Wine   string                 // why Wine differs from Windows; "" when it does not
+}
+
+// Error is a malformed claim header.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Ext is the claim files' extension.
+const Ext = ".txtar"
+
+// ID gives the claim ID (the testscript subtest name) of a claim file path.
+func ID(path string) string { return strings.TrimSuffix(filepath.Base(path), Ext) }
+
+// ParseFile reads and parses one claim file.
+func ParseFile(path string) (*Claim, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Load parses every *.txtar file in dir and returns the claims sorted by ID.
+// It reports all malformed files together (errors.Join of *Error), and an
+// error when dir holds no claim file.
+func Load(dir string) ([]*Claim, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*"+Ext))
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("no claim files: %w", err)
+		}
+		return nil, fmt.Errorf("no claim files: %s has no *%s file", dir, Ext)
+	}
+	sort.Strings(paths)
+	var (
+		out  []*Claim
+		errs []error
+	)
+	for _, p := range paths {
+		c, err := ParseFile(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// keyLine matches a top-level "key:" line's text: a lower-case word, a
+// colon, then nothing or a space.
+var keyLine = regexp.MustCompile(`^([a-z][a-z0-9_-]*):(?:\s+(.*))?$`)
+
+var headerKeys = map[string]bool{"claim": true, "source": true, "expect": true, "wine": true}
+
+type line struct {
+	n      int    // 1-based line number
+	indent int    // whitespace after '#'
+	text   string // the rest, trimmed
+	key    string // for a key-like text: the key
+	value  string // for a key-like text: the value
+}
+
+type kind int
+
+const (
+	notComment kind = iota // not a comment, or a bare "#"
+	topKey                 // "# key: value"
+	indented               // "#   anything"
+	prose                  // "# some comment" at the top level
+)
+
+func classify(n int, raw string) (line, kind) {
+	raw = strings.TrimSuffix(raw, "\r")
+	l := line{n: n}
+	if !strings.HasPrefix(raw, "#") {
+		return l, notComment
+	}
+	body := raw[1:]
+	l.text = strings.TrimSpace(body)
+	if l.text == "" {
+		return l, notComment
+	}
+	for _, r := range body {
+		if r == ' ' {
+			l.indent++
+		} else if r == '\t' {
+			l.indent += 4
+		} else {
+			break
+		}
+	}
+	if m := keyLine.FindStringSubmatch(l.text); m != nil {
+		l.key, l.value = m[1], strings.TrimSpace(m[2])
+	}
+	switch {
+	case l.indent >= 2:
+		return l, indented
+	case l.key != "":
+		return l, topKey
+	default:
+		return l, prose
+	}
+}
+
+// field is one header value being collected, with its continuation lines.
+type field struct {
+	line  int
+	parts []string
+}
+
+func (f *field) value() string { return strings.Join(f.parts, " ") }
+
+// Parse parses the header of the claim file named file with contents data.
+func Parse(file string, data []byte) (*Claim, error) {
+	fail := func(n int, format string, args ...any) error {
+		return &Error{File: file, Line: n, Msg: fmt.Sprintf(format, args...)}
+	}
+	comment := string(txtar.Parse(data).Comment)
+	raw := strings.Split(comment, "\n")
+
+	var (
+		fields  = map[string]*field{}
+		entries = map[string]*field{}
+		order   []string // entry OSes in file order
+		current *field   // the value continuation lines extend
+		inExp   bool     // after "expect:", in its entries
+		entInd  int      // indentation of the expect entries
+		end     = len(raw)
+	)
+	for i, r := range raw {
+		l, k := classify(i+1, r)
+		if i == 0 && k != topKey {
+			for j := 1; j < len(raw); j++ {
+				if l2, k2 := classify(j+1, raw[j]); k2 == topKey && headerKeys[l2.key] {
+					return nil, fail(l2.n, "header not at the top: %q must be in the claim header, which starts on line 1 with \"# claim:\"", l2.key+":")
+				}
+			}
+			return nil, fail(1, "no claim header: the file must begin with \"# claim:\", \"# source:\" and \"# expect:\" lines")
+		}
+		if k == notComment || k == prose {
+			end = i
+			break
+		}
+		if k == topKey {
+			if !headerKeys[l.key] {
+				return nil, fail(l.n, "unknown header key %q (want claim, source, expect or wine)", l.key)
+			}
+			if prev := fields[l.key]; prev != nil {
+				return nil, fail(l.n, "duplicate %q (first on line %d)", l.key+":", prev.line)
+			}
+			f := &field{line: l.n}
+			fields[l.key] = f
+			inExp = l.key == "expect"
+			current = nil
+			if inExp {
+				if l.value != "" {
+					return nil, fail(l.n, "expect: takes no value on its own line; give each OS on an indented line below it, like \"#   linux: holds\"")
+				}
+				entInd = 0
+				continue
+			}
+			if l.value != "" {
+				f.parts = append(f.parts, l.value)
+			}
+			current = f
+			continue
+		}
+		// An indented line: an expect entry or a continuation.
+		if inExp && (entInd == 0 || l.indent == entInd) {
+			if l.key == "" {
+				return nil, fail(l.n, "expect entry must be \"OS: holds\" or \"OS: differs — reason\", got %q", l.text)
+			}
+			if !KnownOS(l.key) {
+				return nil, fail(l.n, "unknown OS %q in expect (want linux, darwin and windows)", l.key)
+			}
+			if prev := entries[l.key]; prev != nil {
+				return nil, fail(l.n, "duplicate expect entry %q (first on line %d)", l.key, prev.line)
+			}
+			entInd = l.indent
+			f := &field{line: l.n}
+			if l.value != "" {
+				f.parts = append(f.parts, l.value)
+			}
+			entries[l.key] = f
+			order = append(order, l.key)
+			current = f
+			continue
+		}
+		if inExp && l.indent < entInd {
+			return nil, fail(l.n, "expect entry indented less than the ones above it (%d spaces, want %d)", l.indent, entInd)
+		}
+		if current == nil {
+			return nil, fail(l.n, "indented line %q continues nothing", l.text)
+		}
+		current.parts = append(current.parts, l.text)
+	}
+
+	// Header keys below the header.
+	for i := end; i < len(raw); i++ {
+		l, k := classify(i+1, raw[i])
+		if k == topKey && headerKeys[l.key] {
+			return nil, fail(l.n, "header not at the top: %q is below the end of the header on line %d; keep the header lines together at the top of the file", l.key+":", end)
+		}
+	}
+
+	c := &Claim{ID: ID(file), File: file, Expect: map[string]Expectation{}}
+	for _, key := range []string{"claim", "source", "expect"} {
+		if fields[key] == nil {
+			return nil, fail(1, "missing %q in the claim header (lines 1-%d)", key+":", end)
+		}
+	}
+	c.Claim = fields["claim"].value()
+	if c.Claim == "" {
+		return nil, fail(fields["claim"].line, "empty claim:")
+	}
+	c.Source = fields["source"].value()
+	if c.Source == "" {
+		return nil, fail(fields["source"].line, "empty source:")
+	}
+	for _, os := range order {
+		f := entries[os]
+		e, err := parseExpectation(f.value())
+		if err != "" {
+			return nil, fail(f.line, "%s: %s", os, err)
+		}
+		c.Expect[os] = e
+	}
+	for _, os := range OSes {
+		if _, ok := c.Expect[os]; !ok {
+			return nil, fail(fields["expect"].line, "expect: missing %s (every claim states linux, darwin and windows)", os)
+		}
+	}
+	if f := fields["wine"]; f != nil {
+		word, reason, err := splitReason(f.value())
+		switch {
+		case err != "":
+			return nil, fail(f.line, "wine: %s", err)
+		case word != "deviates":
+			return nil, fail(f.line, "wine: want \"deviates — <reason>\", got %q", f.value())
+		case reason == "":
+			return nil, fail(f.line, "wine: deviates needs a reason: \"deviates — <why Wine is not Windows here>\"")
+		}
+		c.Wine = reason
+	}
+	return c, nil
+}
+
+func parseExpectation(v string) (Expectation, string) {
+	word, reason, err := splitReason(v)
+	if err != "" {
+		return Expectation{}, err
+	}
+	switch word {
+	case "holds":
+		if reason != "" {
+			return Expectation{}, "\"holds\" takes no reason (write \"differs — <reason>\" if the OS differs)"
+		}
+		return Expectation{Outcome: Holds}, ""
+	case "differs":
+		if reason == "" {
+			return Expectation{}, "differs needs a reason: \"differs — <why>\""
+		}
+		return Expectation{Outcome: Differs, Reason: reason}, ""
+	case "":
+		return Expectation{}, "empty expectation (want holds or differs — <reason>)"
+	}
+	return Expectation{}, fmt.Sprintf("want holds or differs — <reason>, got %q", v)
+}
+
+// splitReason splits "word — reason" (or "word" alone) at the first
+// separator: an em or en dash, or " - " / " -- ". err is set when text
+// follows the word without a separator.
+func splitReason(v string) (word, reason, err string) {
+	v = strings.TrimSpace(v)
+	i := strings.IndexFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == '—' || r == '–' })
+	if i < 0 {
+		return v, "", ""
+	}
+	word, rest := v[:i], v[i:]
+	trimmed := strings.TrimLeft(rest, " \t")
+	spaced := len(trimmed) < len(rest)
+	for _, sep := range []string{"—", "–", "--", "-"} {
+		after, ok := strings.CutPrefix(trimmed, sep)
+		if !ok {
+			continue
+		}
+		if (sep == "--" || sep == "-") && (!spaced || !strings.HasPrefix(after, " ") && !strings.HasPrefix(after, "\t")) {
+			break
+		}
+		return word, strings.TrimSpace(after), ""
+	}
+	return word, "", fmt.Sprintf("separate the reason from %q with an em dash, \" - \" or \" -- \" (got %q)", word, v)
+}

@@ -1,0 +1,232 @@
+package claims_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkport/forkport/internal/claims"
+	"github.com/forkport/forkport/internal/testutil"
+)
+
+// header builds a claim file from lines, each prefixed with "#".
+func header(lines ...string) []byte {
+	var b strings.Builder
+	for _, l := range lines {
+		if l == "" {
+			b.WriteString("\n")
+			continue
+		}
+		b.WriteString("#" + l + "\n")
+	}
+	return []byte(b.String())
+}
+
+var okExpect = []string{" expect:", "   linux: holds", "   darwin: holds", "   windows: holds"}
+
+func lines(parts ...any) []string {
+	var out []string
+	for _, p := range parts {
+		switch p := p.(type) {
+		case string:
+			out = append(out, p)
+		case []string:
+			out = append(out, p...)
+		}
+	}
+	return out
+}
+
+func TestParseValid(t *testing.T) {
+	holds := claims.Expectation{Outcome: claims.Holds}
+	tests := []struct {
+		name   string
+		data   []byte
+		claim  string
+		source string
+		expect map[string]claims.Expectation
+		wine   string
+	}{
+		{
+			name:   "all hold",
+			data:   header(lines(" claim: fork copies the program.", " source: chapter, \"copying programs\"", okExpect)...),
+			claim:  "fork copies the program.",
+			source: "chapter, \"copying programs\"",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
+		},
+		{
+			name: "em dash, spaced",
+			data: header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds",
+				"   windows: differs — Windows has no fork"),
+			claim: "c", source: "s",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds,
+				"windows": {Outcome: claims.Differs, Reason: "Windows has no fork"}},
+		},
+		{
+			name: "em dash, unspaced; en dash; double hyphen; hyphen",
+			data: header(" claim: c", " source: s", " expect:",
+				"  linux: differs—no spaces",
+				"  darwin: differs – en dash",
+				"  windows: differs -- two hyphens"),
+			claim: "c", source: "s",
+			expect: map[string]claims.Expectation{
+				"linux":   {Outcome: claims.Differs, Reason: "no spaces"},
+				"darwin":  {Outcome: claims.Differs, Reason: "en dash"},
+				"windows": {Outcome: claims.Differs, Reason: "two hyphens"},
+			},
+		},
+		{
+			name: "single hyphen keeps hyphens inside the reason",
+			data: header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds",
+				"   windows: differs - CreateProcess-based emulation"),
+			claim: "c", source: "s",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds,
+				"windows": {Outcome: claims.Differs, Reason: "CreateProcess-based emulation"}},
+		},
+		{
+			name: "continuation lines and wine",
+			data: header(" claim: a claim that goes on", "   over two lines.", " source: chapter,",
+				"   \"quoted\"", " expect:", "   linux: holds", "   darwin: holds",
+				"   windows: differs — a reason", "       that wraps", " wine: deviates — Wine is", "   not Windows"),
+			claim: "a claim that goes on over two lines.", source: "chapter, \"quoted\"",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds,
+				"windows": {Outcome: claims.Differs, Reason: "a reason that wraps"}},
+			wine: "Wine is not Windows",
+		},
+		{
+			name:   "CRLF line endings",
+			data:   []byte(strings.ReplaceAll(string(header(lines(" claim: c", " source: s", okExpect)...)), "\n", "\r\n")),
+			claim:  "c",
+			source: "s",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
+		},
+		{
+			name: "header ended by prose, commands and file sections follow",
+			data: append(header(lines(" claim: c", " source: s", okExpect, " Prose after the header: fine.")...),
+				"exec fork1\n# a later comment: fine too\n-- f --\n# claim: data\n"...),
+			claim: "c", source: "s",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
+		},
+		{
+			name:   "tab-indented entries",
+			data:   header(" claim: c", " source: s", " expect:", "\tlinux: holds", "\tdarwin: holds", "\twindows: holds"),
+			claim:  "c",
+			source: "s",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := claims.Parse("testdata/script/some-claim.txtar", tt.data)
+			require.NoError(t, err)
+			assert.Equal(t, "some-claim", c.ID)
+			assert.Equal(t, tt.claim, c.Claim)
+			assert.Equal(t, tt.source, c.Source)
+			assert.Equal(t, tt.expect, c.Expect)
+			assert.Equal(t, tt.wine, c.Wine)
+		})
+	}
+}
+
+func TestParseMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		line int
+		msg  string // a substring of the message
+	}{
+		{"empty file", nil, 1, "no claim header"},
+		{"no header at all", []byte("exec fork1\n"), 1, "no claim header"},
+		{"header not at the top", append([]byte("exec fork1\n"), header(lines(" claim: c", " source: s", okExpect)...)...), 2, "header not at the top: \"claim:\""},
+		{"prose before the header", header(lines(" Some prose.", " claim: c", " source: s", okExpect)...), 2, "header not at the top"},
+		{"header split by a blank comment", header(lines(" claim: c", "", " source: s", okExpect)...), 3, "\"source:\" is below the end of the header"},
+		{"key later in the script", append(header(lines(" claim: c", " source: s", okExpect)...), "exec x\n# wine: deviates — late\n"...), 8, "header not at the top: \"wine:\""},
+		{"missing claim", header(lines(" source: s", okExpect)...), 1, "missing \"claim:\" in the claim header (lines 1-5)"},
+		{"missing source", header(lines(" claim: c", okExpect)...), 1, "missing \"source:\""},
+		{"missing expect", header(" claim: c", " source: s"), 1, "missing \"expect:\""},
+		{"empty claim", header(lines(" claim:", " source: s", okExpect)...), 1, "empty claim"},
+		{"empty source", header(lines(" claim: c", " source:", okExpect)...), 2, "empty source"},
+		{"unknown key", header(lines(" claim: c", " sauce: s", okExpect)...), 2, "unknown header key \"sauce\""},
+		{"duplicate key", header(lines(" claim: c", " source: s", " claim: d", okExpect)...), 3, "duplicate \"claim:\" (first on line 1)"},
+		{"expect with a value", header(" claim: c", " source: s", " expect: holds"), 3, "expect: takes no value"},
+		{"unknown OS", header(lines(" claim: c", " source: s", okExpect, "   freebsd: holds")...), 7, "unknown OS \"freebsd\""},
+		{"duplicate OS", header(lines(" claim: c", " source: s", okExpect, "   linux: holds")...), 7, "duplicate expect entry \"linux\" (first on line 4)"},
+		{"missing OS", header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds"), 3, "expect: missing windows"},
+		{"entry without OS", header(" claim: c", " source: s", " expect:", "   it holds everywhere"), 4, "expect entry must be"},
+		{"entry less indented", header(" claim: c", " source: s", " expect:", "    linux: holds", "   darwin: holds"), 5, "indented less"},
+		{"differs without reason", header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds", "   windows: differs"), 6, "windows: differs needs a reason"},
+		{"differs with empty reason", header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds", "   windows: differs — "), 6, "windows: differs needs a reason"},
+		{"differs without separator", header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds", "   windows: differs because"), 6, "separate the reason"},
+		{"hyphen without spaces", header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds", "   windows: differs -x"), 6, "separate the reason"},
+		{"holds with a reason", header(" claim: c", " source: s", " expect:", "   linux: holds — always", "   darwin: holds", "   windows: holds"), 4, "linux: \"holds\" takes no reason"},
+		{"unknown outcome", header(" claim: c", " source: s", " expect:", "   linux: works", "   darwin: holds", "   windows: holds"), 4, "want holds or differs"},
+		{"empty outcome", header(" claim: c", " source: s", " expect:", "   linux:", "   darwin: holds", "   windows: holds"), 4, "empty expectation"},
+		{"wine without deviates", header(lines(" claim: c", " source: s", okExpect, " wine: differs — x")...), 7, "wine: want \"deviates"},
+		{"wine without reason", header(lines(" claim: c", " source: s", okExpect, " wine: deviates")...), 7, "wine: deviates needs a reason"},
+		{"indented line first", header("   claim: c"), 1, "no claim header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := claims.Parse("testdata/script/bad.txtar", tt.data)
+			require.Error(t, err)
+			var ce *claims.Error
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "testdata/script/bad.txtar", ce.File)
+			assert.Equal(t, tt.line, ce.Line, "line of %q", err)
+			assert.Contains(t, ce.Msg, tt.msg)
+			assert.True(t, strings.HasPrefix(err.Error(), "testdata/script/bad.txtar:"), "error %q names the file and line", err)
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	cs, err := claims.Load(filepath.Join("testdata", "valid"))
+	require.NoError(t, err)
+	var ids []string
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	assert.Equal(t, []string{"exec-replaces", "fork-pid", "zombie"}, ids, "sorted by ID")
+	assert.Equal(t, "Windows has no exec; procs starts the new program, waits for it and exits with its status",
+		cs[0].Expect["windows"].Reason)
+	assert.Equal(t, "Wine reports the exit status of a killed child as 0 rather than 1", cs[0].Wine)
+	assert.Equal(t, "differs — Windows has no zombies", cs[2].Expect["windows"].String())
+	assert.Equal(t, "holds", cs[2].Expect["linux"].String())
+}
+
+func TestLoadReportsEveryMalformedFile(t *testing.T) {
+	_, err := claims.Load(filepath.Join("testdata", "malformed"))
+	require.Error(t, err)
+	var joined interface{ Unwrap() []error }
+	require.True(t, errors.As(err, &joined))
+	errs := joined.Unwrap()
+	require.Len(t, errs, 2)
+	assert.Contains(t, errs[0].Error(), filepath.Join("testdata", "malformed", "bad-os.txtar")+":7: unknown OS \"freebsd\"")
+	assert.Contains(t, errs[1].Error(), filepath.Join("testdata", "malformed", "no-source.txtar")+":1: missing \"source:\"")
+}
+
+func TestLoadEmpty(t *testing.T) {
+	dir := testutil.TempDir(t)
+	_, err := claims.Load(dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no claim files")
+
+	_, err = claims.Load(filepath.Join(dir, "missing"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no claim files")
+}
+
+// TestSuite parses the real behaviour suite, when there is one.
+func TestSuite(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "script")
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if len(paths) == 0 {
+		t.Skip("no behaviour suite in testdata/script yet")
+	}
+	_, err := claims.Load(dir)
+	assert.NoError(t, err)
+}

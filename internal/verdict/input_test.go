@@ -1,0 +1,123 @@
+package verdict_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkport/forkport/internal/verdict"
+)
+
+func TestParseLeg(t *testing.T) {
+	tests := []struct {
+		in   string
+		want verdict.LegInfo
+		err  string
+	}{
+		{"linux", verdict.LegInfo{Name: "linux", OS: "linux"}, ""},
+		{"linux/amd64", verdict.LegInfo{Name: "linux/amd64", OS: "linux", Arch: "amd64"}, ""},
+		{"darwin/arm64", verdict.LegInfo{Name: "darwin/arm64", OS: "darwin", Arch: "arm64"}, ""},
+		{"macos", verdict.LegInfo{Name: "darwin", OS: "darwin"}, ""},
+		{"windows/amd64", verdict.LegInfo{Name: "windows/amd64", OS: "windows", Arch: "amd64"}, ""},
+		{"windows-wine", verdict.LegInfo{Name: "windows-wine", OS: "windows", Wine: true}, ""},
+		{"freebsd/amd64", verdict.LegInfo{}, `unknown leg "freebsd/amd64"`},
+		{"wine", verdict.LegInfo{}, `unknown leg "wine"`},
+		{"linux/AMD 64", verdict.LegInfo{}, `bad GOARCH`},
+		{"", verdict.LegInfo{}, `unknown leg ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := verdict.ParseLeg(tt.in)
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestLegFromFileName(t *testing.T) {
+	tests := []struct {
+		file string
+		want string
+		err  string
+	}{
+		{"results-windows-latest-gostable.json", "windows", ""},
+		{"out/results-ubuntu-latest-go1.26.x.json", "linux", ""},
+		{"results-macos-14-arm64.json", "darwin/arm64", ""},
+		{"results-windows-wine.json", "windows-wine", ""},
+		{"wine.json", "windows-wine", ""},
+		{"Results-Linux-AMD64.JSON", "linux/amd64", ""},
+		{"results.json", "", "cannot tell the leg of results.json from its name"},
+		{"linux-vs-windows.json", "", "says both linux and windows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got, err := verdict.LegFromFileName(tt.file)
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.Name)
+		})
+	}
+}
+
+func TestLegRoundTrip(t *testing.T) {
+	cs := loadClaims(t)
+	l := verdict.Evaluate(cs, stream(t, "linux-broken.json"), leg(t, "linux/amd64"), pkg)
+	l.Go, l.Forkport, l.Time = "go1.26.8", "v1.2.3", "2026-11-26T00:40:00Z"
+	var buf bytes.Buffer
+	require.NoError(t, verdict.WriteLeg(&buf, l))
+	assert.True(t, strings.HasPrefix(buf.String(), "{\n  \"format\": \"forkport.leg/v1\",\n  \"leg\": \"linux/amd64\","), buf.String()[:80])
+
+	in, err := verdict.ReadInput(&buf)
+	require.NoError(t, err)
+	require.NotNil(t, in.Leg)
+	assert.Nil(t, in.Stream)
+	assert.Equal(t, l, in.Leg)
+}
+
+func TestReadInput(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "streams", "linux-pass.json"))
+	require.NoError(t, err)
+	tests := []struct {
+		name   string
+		in     string
+		stream bool
+		err    string
+	}{
+		{"raw stream", string(raw), true, ""},
+		{"leg of another version", `{"format": "forkport.leg/v2", "leg": "linux"}`, false, `unsupported leg format "forkport.leg/v2"`},
+		{"merged matrix", `{"format": "forkport.matrix/v1"}`, false, "a merged forkport.matrix/v1 document"},
+		{"unknown format", `{"format": "junit"}`, false, `unknown format "junit"`},
+		{"unknown leg", `{"format": "forkport.leg/v1", "leg": "plan9", "os": "plan9", "claims": []}`, false, `unknown leg "plan9"`},
+		{"inconsistent leg", `{"format": "forkport.leg/v1", "leg": "windows-wine", "os": "windows", "wine": false, "claims": []}`, false, "does not match"},
+		{"bad member type", `{"format": "forkport.leg/v1", "leg": "linux", "os": "linux", "claims": 3}`, false, "bad forkport.leg/v1 document"},
+		{"truncated JSON", `{"format": "forkport.leg/v1", "leg": "li`, false, "neither a forkport.leg/v1 document nor go test -json output"},
+		{"text", "PASS\nok  \tgithub.com/forkport/forkport\t0.1s\n", false, "neither a forkport.leg/v1 document nor go test -json output"},
+		{"empty", "  \n", false, "empty file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := verdict.ReadInput(strings.NewReader(tt.in))
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.stream, in.Stream != nil)
+		})
+	}
+}

@@ -1,0 +1,411 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/forkport/forkport/internal/claims"
+	"github.com/forkport/forkport/internal/verdict"
+)
+
+// checkOptions are the main command's flags.
+type checkOptions struct {
+	leg     string
+	run     string
+	json    string
+	events  string
+	from    string
+	format  formatFlag
+	timeout time.Duration
+	install bool
+}
+
+func (a *app) check(ctx context.Context, args []string) error {
+	o := checkOptions{format: "text"}
+	fs := newFlags("forkport")
+	fs.StringVar(&o.leg, "leg", "", "")
+	fs.StringVar(&o.run, "run", "", "")
+	fs.StringVar(&o.json, "json", "", "")
+	fs.StringVar(&o.events, "events", "", "")
+	fs.StringVar(&o.from, "from", "", "")
+	fs.Var(&o.format, "format", "")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "")
+	fs.BoolVar(&o.install, "install", false, "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q (subcommands: merge, readme)", fs.Arg(0))}
+	}
+	filter, err := compileRun(o.run)
+	if err != nil {
+		return err
+	}
+	leg, err := a.runLeg(ctx, o, filter)
+	if err != nil {
+		return err
+	}
+	if o.json != "" {
+		if err := writeFile(a.abs(o.json), func(w io.Writer) error { return verdict.WriteLeg(w, leg) }); err != nil {
+			return err
+		}
+	}
+	switch o.format {
+	case "json":
+		err = verdict.WriteJSON(a.stdout, leg)
+	case "markdown":
+		verdict.WriteLegMarkdown(a.stdout, leg)
+	default:
+		verdict.WriteLegText(a.stdout, leg, verdict.TextOptions{Color: a.color()})
+	}
+	if err != nil {
+		return err
+	}
+	if leg.Failed() {
+		return errFailed
+	}
+	return nil
+}
+
+// runLeg produces one leg's verdicts: by running the suite here or under
+// Wine, or by reading -from.
+func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp) (*verdict.Leg, error) {
+	m, err := a.findModule(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := a.loadClaims(m.claimDir())
+	if err != nil {
+		return nil, err
+	}
+	cs, err := a.selectClaims(all, filter, m.claimDir())
+	if err != nil {
+		return nil, err
+	}
+	if o.from != "" {
+		leg, err := a.readLeg(o.from, o.leg, all, m.path)
+		if err != nil {
+			return nil, err
+		}
+		keepResults(leg, cs)
+		return leg, nil
+	}
+	info, err := a.hostLeg(m, o.leg)
+	if err != nil {
+		return nil, err
+	}
+	var sinks []io.Writer
+	if o.events != "" {
+		f, err := createFile(a.abs(o.events))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		sinks = append(sinks, f)
+	}
+	p := verdict.NewParser()
+	prog := a.progress(cs, m.path, info.Name)
+	p.OnEvent = prog.event
+	sinks = append(sinks, p)
+	out := io.MultiWriter(sinks...)
+
+	var extra []verdict.Problem
+	wineVersion := ""
+	pattern := runPattern(cs, filter)
+	if info.Wine {
+		wineVersion, err = a.runWine(ctx, wineRun{root: m.root, goCmd: m.goCmd, pattern: pattern,
+			timeout: o.timeout, install: o.install, log: prog, events: out})
+		prog.done()
+		if err != nil {
+			return nil, fmt.Errorf("the windows-wine leg failed: %v", err)
+		}
+	} else {
+		prob, err := a.goTest(ctx, m, pattern, o.timeout, out)
+		prog.done()
+		if err != nil {
+			return nil, err
+		}
+		if prob != nil {
+			extra = append(extra, *prob)
+		}
+	}
+	s := p.Finish()
+	if s.Events == 0 && len(extra) == 0 {
+		extra = append(extra, verdict.Problem{Summary: "the test run printed no go test -json events", Output: s.Stray, Fatal: true})
+	}
+	// Judged against every claim, so that the results of claims -run left
+	// out are not taken for scripts without a claim file, then narrowed.
+	leg := verdict.Evaluate(all, s, info, m.path)
+	keepResults(leg, cs)
+	if len(extra) > 0 && !leg.Failed() {
+		leg.Problems = append(leg.Problems, extra...)
+	}
+	leg.Go = m.goversion
+	leg.Forkport = m.version(ctx)
+	leg.Time = a.now().UTC().Format(time.RFC3339)
+	leg.WineVersion = wineVersion
+	return leg, nil
+}
+
+// hostLeg is the leg this machine runs: its own (GOOS/GOARCH of the go
+// command), or windows-wine.
+func (a *app) hostLeg(m *module, name string) (verdict.LegInfo, error) {
+	host := m.goos + "/" + m.goarch
+	if name == "" {
+		name = host
+	}
+	info, err := verdict.ParseLeg(name)
+	if err != nil {
+		if name == host {
+			return info, fmt.Errorf("unknown leg %s: claims state expectations for linux, darwin and windows only", host)
+		}
+		return info, err
+	}
+	switch {
+	case info.Wine:
+		info.Arch = "amd64" // winleg builds windows/amd64 test binaries
+		return info, nil
+	case info.OS != m.goos || (info.Arch != "" && info.Arch != m.goarch):
+		return info, fmt.Errorf("cannot run leg %s on this machine (%s): run it there and merge, or use -from FILE", name, host)
+	}
+	info.Name, info.Arch = host, m.goarch
+	return info, nil
+}
+
+// runPattern is the go test -run pattern for the selected claims: the
+// whole suite when nothing is filtered (so scripts without a claim file
+// show up too), else exactly the selected subtests.
+func runPattern(cs []*claims.Claim, filter *regexp.Regexp) string {
+	if filter == nil {
+		return "^" + verdict.ScriptTest + "$"
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = regexp.QuoteMeta(strings.TrimPrefix(verdict.TestName(c.ID), verdict.ScriptTest+"/"))
+	}
+	return "^" + verdict.ScriptTest + "$/^(" + strings.Join(names, "|") + ")$"
+}
+
+// goTest runs the suite with go test -json in the module root, writing the
+// stream to out. A run that ends in failure with nothing in the stream to
+// say why (the go command itself failed) comes back as a fatal problem
+// with its standard error.
+func (a *app) goTest(ctx context.Context, m *module, pattern string, timeout time.Duration, out io.Writer) (*verdict.Problem, error) {
+	args := []string{"test", "-json", "-count=1", "-run", pattern, "-timeout", timeout.String(), "."}
+	cmd := exec.CommandContext(ctx, m.goCmd, args...)
+	cmd.Dir = m.root
+	// Interrupted: let go test stop its test binary, then insist.
+	cmd.Cancel = func() error {
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			return cmd.Process.Kill()
+		}
+		return nil
+	}
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Stdout = out
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil, nil
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("interrupted: %v", ctx.Err())
+	case errors.As(err, &exit):
+		lines := strings.Split(strings.TrimRight(stderr.String(), "\n"), "\n")
+		if stderr.Len() == 0 {
+			lines = nil
+		}
+		return &verdict.Problem{Summary: fmt.Sprintf("go test exited with status %d", exit.ExitCode()), Output: lines, Fatal: true}, nil
+	}
+	return nil, fmt.Errorf("running go test: %v", err)
+}
+
+// readLeg reads a saved leg: a leg document, or a raw stream judged here
+// (its leg from legName or the file name).
+func (a *app) readLeg(path, legName string, cs []*claims.Claim, pkg string) (*verdict.Leg, error) {
+	in, err := a.readInput(path)
+	if err != nil {
+		return nil, err
+	}
+	if in.Leg != nil {
+		if err := checkLegName(path, in.Leg, legName); err != nil {
+			return nil, err
+		}
+		m := verdict.Merge(cs, []*verdict.Leg{in.Leg}, nil)
+		return rejudged(in.Leg, m), nil
+	}
+	info, err := legOf(path, legName)
+	if err != nil {
+		return nil, err
+	}
+	return verdict.Evaluate(cs, in.Stream, info, pkg), nil
+}
+
+// rejudged is leg with its claims replaced by the merged matrix's single
+// column: the current claim files' rows, judged again.
+func rejudged(leg *verdict.Leg, m *verdict.Matrix) *verdict.Leg {
+	out := *leg
+	out.Claims = nil
+	label := m.Legs[0].Label
+	old := map[string]verdict.Result{}
+	for _, r := range leg.Claims {
+		old[r.ID] = r
+	}
+	for _, row := range m.Claims {
+		c := row.Results[label]
+		r := verdict.Result{ID: row.ID, Claim: row.Claim, Source: row.Source, Expect: row.Expect[leg.OS],
+			Status: c.Status, Verdict: c.Verdict, Detail: c.Detail, Output: c.Output, Elapsed: old[row.ID].Elapsed}
+		if leg.Wine {
+			r.Wine = row.Wine
+		}
+		out.Claims = append(out.Claims, r)
+	}
+	return &out
+}
+
+// checkLegName checks that a leg document is the leg the command line
+// names, if it names one: the same OS, Wine or not, and arch if both give
+// one.
+func checkLegName(path string, l *verdict.Leg, name string) error {
+	if name == "" {
+		return nil
+	}
+	want, err := verdict.ParseLeg(name)
+	if err != nil {
+		return err
+	}
+	if want.OS != l.OS || want.Wine != l.Wine || want.Arch != "" && l.Arch != "" && want.Arch != l.Arch {
+		return fmt.Errorf("%s is the %s leg, not %s", path, l.Leg, name)
+	}
+	return nil
+}
+
+// unwrapPath drops the operation and path of a *fs.PathError, which the
+// message already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func legOf(path, name string) (verdict.LegInfo, error) {
+	if name != "" {
+		return verdict.ParseLeg(name)
+	}
+	return verdict.LegFromFileName(path)
+}
+
+func (a *app) readInput(path string) (verdict.Input, error) {
+	f, err := os.Open(a.abs(path))
+	if err != nil {
+		return verdict.Input{}, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+	}
+	defer f.Close()
+	in, err := verdict.ReadInput(f)
+	if err != nil {
+		return in, fmt.Errorf("%s: %v", path, err)
+	}
+	return in, nil
+}
+
+// createFile creates path, and its directory.
+func createFile(path string) (*os.File, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return nil, err
+		}
+	}
+	return os.Create(path)
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := createFile(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// progress shows "claims done / total" on standard error while the suite
+// runs, when standard error is a terminal.
+type progress struct {
+	mu     sync.Mutex
+	a      *app
+	total  int
+	ids    map[string]bool
+	seen   map[string]bool
+	pkg    string
+	leg    string
+	active bool
+}
+
+func (a *app) progress(cs []*claims.Claim, pkg, leg string) *progress {
+	p := &progress{a: a, total: len(cs), ids: map[string]bool{}, seen: map[string]bool{}, pkg: pkg, leg: leg, active: a.stderrTTY}
+	for _, c := range cs {
+		p.ids[verdict.TestName(c.ID)] = true
+	}
+	p.show()
+	return p
+}
+
+// Write passes log lines through to standard error, keeping the progress
+// line below them.
+func (p *progress) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active {
+		fmt.Fprint(p.a.stderr, "\r\x1b[K")
+	}
+	n, err := p.a.stderr.Write(b)
+	p.show()
+	return n, err
+}
+
+func (p *progress) event(e *verdict.Event, _ *verdict.Stream) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.active || e.Test == "" || !p.ids[e.Test] || (p.pkg != "" && e.Package != p.pkg) {
+		return
+	}
+	switch e.Action {
+	case "pass", "fail", "skip":
+		if !p.seen[e.Test] {
+			p.seen[e.Test] = true
+			p.show()
+		}
+	}
+}
+
+func (p *progress) show() {
+	if p.active {
+		fmt.Fprintf(p.a.stderr, "\rforkport: %s: %d/%d claims done\x1b[K", p.leg, len(p.seen), p.total)
+	}
+}
+
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active {
+		fmt.Fprint(p.a.stderr, "\r\x1b[K")
+		p.active = false
+	}
+}

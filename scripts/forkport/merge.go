@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/forkport/forkport/internal/claims"
+	"github.com/forkport/forkport/internal/verdict"
+)
+
+func (a *app) merge(ctx context.Context, args []string) error {
+	format := formatFlag("text")
+	var claimDir, legName, run string
+	fs := newFlags("merge")
+	fs.Var(&format, "format", "")
+	fs.StringVar(&claimDir, "claims", "", "")
+	fs.StringVar(&legName, "leg", "", "")
+	fs.StringVar(&run, "run", "", "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{"merge needs at least one FILE"}
+	}
+	filter, err := compileRun(run)
+	if err != nil {
+		return err
+	}
+	if legName != "" {
+		if _, err := verdict.ParseLeg(legName); err != nil {
+			return err
+		}
+	}
+
+	// Claim files: -claims, else the module's, if there is a module.
+	modPath := ""
+	if claimDir == "" {
+		if m, err := a.findModule(ctx); err == nil {
+			modPath = m.path
+			if _, err := os.Stat(m.claimDir()); err == nil {
+				claimDir = m.claimDir()
+			}
+		}
+	}
+	var cs []*claims.Claim
+	if claimDir != "" {
+		if cs, err = a.loadClaims(a.abs(claimDir)); err != nil {
+			return err
+		}
+	}
+
+	type rawInput struct {
+		index int
+		file  string
+		leg   string
+	}
+	legs := make([]*verdict.Leg, fs.NArg())
+	files := make([]string, fs.NArg())
+	var raws []rawInput
+	for i, arg := range fs.Args() {
+		file, name := arg, ""
+		if pre, rest, ok := strings.Cut(arg, "="); ok {
+			if _, err := os.Stat(a.abs(arg)); err != nil {
+				if _, perr := verdict.ParseLeg(pre); perr != nil {
+					return fmt.Errorf("%s: %v", arg, perr)
+				}
+				file, name = rest, pre
+			}
+		}
+		files[i] = file
+		in, err := a.readInput(file)
+		if err != nil {
+			return err
+		}
+		if in.Leg != nil {
+			if err := checkLegName(file, in.Leg, name); err != nil {
+				return err
+			}
+			legs[i] = in.Leg
+			continue
+		}
+		if cs == nil {
+			return fmt.Errorf("%s is raw go test -json output: its claims' expectations come from the claim files, and there are none here (run inside the module, or pass -claims DIR)", file)
+		}
+		raws = append(raws, rawInput{i, file, name})
+		if name == "" {
+			name = legName
+		}
+		info, err := legOf(file, name)
+		if err != nil {
+			return err
+		}
+		legs[i] = verdict.Evaluate(cs, in.Stream, info, modPath)
+	}
+	if legName != "" {
+		n := 0
+		for _, r := range raws {
+			if r.leg == "" {
+				n++
+			}
+		}
+		if n > 1 {
+			return usageError{"-leg names the leg of one raw go test -json file; name several as LEG=FILE"}
+		}
+	}
+
+	m := verdict.Merge(cs, legs, files)
+	if filter != nil {
+		m.Filter(filter)
+	}
+	switch format {
+	case "json":
+		err = verdict.WriteJSON(a.stdout, m)
+	case "markdown":
+		verdict.WriteMatrixMarkdown(a.stdout, m)
+	default:
+		verdict.WriteMatrixText(a.stdout, m, verdict.TextOptions{Color: a.color()})
+	}
+	if err != nil {
+		return err
+	}
+	if m.Failed() {
+		return errFailed
+	}
+	return nil
+}

@@ -36,6 +36,7 @@ type Error struct {
 	Err  error  // the cause
 }
 
+// Error returns the message: `procs: <op> "<name>": <cause>`.
 func (e *Error) Error() string {
 	return fmt.Sprintf("procs: %s %q: %v", e.Op, e.Name, e.Err)
 }

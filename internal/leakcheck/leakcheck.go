@@ -25,6 +25,7 @@ type Proc struct {
 	Command   string
 }
 
+// String describes the process in one line.
 func (p Proc) String() string {
 	return fmt.Sprintf("pid %d (ppid %d, state %s): %s", p.Pid, p.Ppid, p.State, p.Command)
 }

@@ -30,6 +30,7 @@ const (
 // Status is the raw outcome of a claim's subtest in a leg's results.
 type Status string
 
+// The statuses a claim's subtest can end with.
 const (
 	StatusPass       Status = "pass"
 	StatusFail       Status = "fail"

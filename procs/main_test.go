@@ -83,7 +83,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer testutil.RemoveAll(dir) // os.RemoveAll fails under Wine (see testutil.TempDir)
 	binDir = dir
 	for _, name := range []string{"child", "greet"} {
 		if err := copyExe(filepath.Join(dir, name+exeSuffix)); err != nil {

@@ -61,7 +61,7 @@ func Leaks(grace time.Duration) ([]Proc, error) {
 
 func find() ([]Proc, error) {
 	kids, err := Children(os.Getpid())
-	if err != nil {
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		return nil, err
 	}
 	tagged, err := Tagged(TagValue())

@@ -1,7 +1,6 @@
 package procs
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -67,9 +66,12 @@ func Register(name string, fn func()) {
 
 // Copy declares the variable ptr points to as part of the memory a forked
 // child starts with, under a name unique in the program. At each Fork the
-// variable's current value is encoded (with encoding/gob, so exported
-// fields only, and no channels, functions or open files) and the child's
-// Init decodes it into the child's own variable before the entry point runs.
+// variable's current value is encoded, with encoding/gob's rules (exported
+// fields only; no channels, functions or open files; a value in an
+// interface needs gob.Register) but exactly, zero values included, and the
+// child's Init decodes it into the child's own variable before the entry
+// point runs. Pointers are followed, so data shared between variables is
+// copied once per reference, and a cycle makes Fork fail.
 // From then on the two copies are independent, as after os.fork: a change in
 // either process is not seen by the other. Call Copy from an init function;
 // misuse is reported by every Fork, since a child would miss state.
@@ -249,7 +251,7 @@ func setUpChild(marker string) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("receiving the copied state: %w", err)
 	}
-	if err := decodeState(bytes.NewReader(payload)); err != nil {
+	if err := decodeState(payload); err != nil {
 		return nil, fmt.Errorf("decoding the copied state: %w", err)
 	}
 	return fn, nil

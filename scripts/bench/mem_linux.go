@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"strconv"
 	"strings"
 )
@@ -16,17 +15,3 @@ func memory() (peak, rss int64) {
 }
 
 func peakSource() string { return "VmHWM from /proc/self/status" }
-
-// openFds counts the entries of /proc/self/fd, minus the one reading it.
-func openFds() int {
-	d, err := os.Open("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return -1
-	}
-	return len(names) - 1
-}

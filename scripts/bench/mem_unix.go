@@ -3,7 +3,6 @@
 package main
 
 import (
-	"os"
 	"syscall"
 )
 
@@ -18,17 +17,3 @@ func memory() (peak, rss int64) {
 }
 
 func peakSource() string { return "getrusage ru_maxrss" }
-
-// openFds counts the entries of /dev/fd, minus the one reading it.
-func openFds() int {
-	d, err := os.Open("/dev/fd")
-	if err != nil {
-		return -1
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return -1
-	}
-	return len(names) - 1
-}

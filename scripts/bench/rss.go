@@ -73,17 +73,7 @@ func rssChild(args []string) int {
 			return 2
 		}
 	case "fork":
-		one = func() error {
-			p, err := procs.Fork(rssEntry)
-			if err != nil {
-				return err
-			}
-			st, err := p.Wait()
-			if err == nil && st.ExitCode() != 0 {
-				err = fmt.Errorf("forked child exited %d", st.ExitCode())
-			}
-			return err
-		}
+		one = func() error { return forkAndWait(rssEntry) }
 	default:
 		fmt.Fprintf(os.Stderr, "bench: unknown mode %q\n", args[0])
 		return 2
@@ -221,4 +211,17 @@ func count(n int) string {
 		return "-"
 	}
 	return strconv.Itoa(n)
+}
+
+// forkAndWait forks entry, reaps the child and fails unless it exited 0.
+func forkAndWait(entry string) error {
+	p, err := procs.Fork(entry)
+	if err != nil {
+		return err
+	}
+	st, err := p.Wait()
+	if err == nil && st.ExitCode() != 0 {
+		err = fmt.Errorf("forked child exited %d", st.ExitCode())
+	}
+	return err
 }

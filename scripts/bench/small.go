@@ -73,17 +73,7 @@ func smallChild(args []string) int {
 		return 1
 	}
 	var one func() error
-	fork := func() error {
-		p, err := procs.Fork(smallEntry)
-		if err != nil {
-			return err
-		}
-		st, err := p.Wait()
-		if err == nil && st.ExitCode() != 0 {
-			err = fmt.Errorf("forked child exited %d", st.ExitCode())
-		}
-		return err
-	}
+	fork := func() error { return forkAndWait(smallEntry) }
 	switch name {
 	case "SmallReexecWait":
 		attr := &os.ProcAttr{Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}

@@ -68,6 +68,11 @@ func validate(name string, argv, env []string) error {
 			return invalid("argv[%d] contains a NUL byte", i)
 		}
 	}
+	return validateEnv(env)
+}
+
+// validateEnv rejects environment entries with a NUL byte or without "=".
+func validateEnv(env []string) error {
 	for _, e := range env {
 		if strings.IndexByte(e, 0) >= 0 {
 			return invalid("environment entry %q contains a NUL byte", strings.ReplaceAll(e, "\x00", `\x00`))
@@ -89,7 +94,10 @@ var errIsDir = fmt.Errorf("is a directory: %w", fs.ErrPermission)
 // caller's environment when env is nil. Errors wrap exec.ErrNotFound,
 // exec.ErrDot, fs.ErrNotExist or fs.ErrPermission.
 func LookPath(file string, env []string) (string, error) {
-	if err := validate(file, []string{file}, env); err != nil {
+	if strings.IndexByte(file, 0) >= 0 {
+		return "", wrap("lookpath", file, invalid("program name contains a NUL byte"))
+	}
+	if err := validateEnv(env); err != nil {
 		return "", wrap("lookpath", file, err)
 	}
 	path, err := resolve(file, true, env, env != nil)

@@ -141,7 +141,10 @@ func Inherited() []*os.File {
 // It returns at once, in the parent only: unlike os.fork, the call does not
 // return a second time in the child, which instead runs the entry point
 // from Init (see the package documentation). The child must be reaped with
-// Wait, Waitpid or Reap.
+// Wait, Waitpid or Reap. Fork returns once the copied state is on its way:
+// at once when it fits in the pipe's buffer (64 KiB on Linux), else when
+// the child has read it, so a parent may exit right after Fork without
+// taking its children's state with it.
 func Fork(name string) (*Process, error) { return ForkWith(name, nil) }
 
 // ForkWith is Fork with the child's files, environment, directory and tree

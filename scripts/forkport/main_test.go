@@ -513,15 +513,7 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 
 func TestMerge(t *testing.T) {
 	root := testModule(t, "")
-	h := newHarness(t, root, "linux-broken.json", 1)
-	out := testutil.TempDir(t)
-	linuxDoc := filepath.Join(out, "linux.json")
-	require.Equal(t, exitFailed, h.run("-json", linuxDoc))
-
-	raw := filepath.Join(out, "results-windows-latest-gostable.json")
-	data, err := os.ReadFile(fixtureStream("linux-pass.json"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(raw, data, 0o666))
+	h, linuxDoc, raw := twoLegs(t, root, "results-windows-latest-gostable.json")
 
 	// A leg document, a raw stream named by its file, a raw stream named on
 	// the command line, which lacks wait-blocks.
@@ -586,3 +578,19 @@ func TestParseFlagsInterspersed(t *testing.T) {
 }
 
 var _ io.Writer = (*progress)(nil)
+
+// twoLegs runs the harness on a broken Linux leg into a leg document and
+// saves a passing raw go test -json stream under rawName, for the merge and
+// readme tests.
+func twoLegs(t *testing.T, root, rawName string) (h *harness, linuxDoc, raw string) {
+	t.Helper()
+	h = newHarness(t, root, "linux-broken.json", 1)
+	out := testutil.TempDir(t)
+	linuxDoc = filepath.Join(out, "linux.json")
+	require.Equal(t, exitFailed, h.run("-json", linuxDoc))
+	raw = filepath.Join(out, rawName)
+	data, err := os.ReadFile(fixtureStream("linux-pass.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(raw, data, 0o666))
+	return h, linuxDoc, raw
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/forkport/forkport/internal/claims"
-	"github.com/forkport/forkport/internal/testutil"
 )
 
 // TestREADMEClaimsBlock fails when the module README's claims block is not
@@ -129,14 +128,7 @@ The end.
 
 func TestReadmeCommand(t *testing.T) {
 	root := testModule(t, readmeTemplate)
-	h := newHarness(t, root, "linux-broken.json", 1)
-	out := testutil.TempDir(t)
-	linuxDoc := filepath.Join(out, "linux.json")
-	require.Equal(t, exitFailed, h.run("-json", linuxDoc))
-	wineRaw := filepath.Join(out, "windows-wine-raw.json")
-	data, err := os.ReadFile(fixtureStream("linux-pass.json"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(wineRaw, data, 0o666))
+	h, linuxDoc, wineRaw := twoLegs(t, root, "windows-wine-raw.json")
 	readme := filepath.Join(root, "README.md")
 
 	// -claims-only -w: the claims block only, in place.

@@ -11,19 +11,22 @@ package procs
 // (BenchmarkForkState) 1.5 ms with gob and 0.3 ms here. Most variables
 // therefore take a direct path: their values are walked by a plan compiled
 // once per type, fixed-size numbers are copied as raw memory, and the
-// child's strings and byte slices point into the received buffer. encoding/gob remains the general case, for the
-// types the direct path does not cover (interfaces, which gob carries
-// through gob.Register, and whatever gob itself rejects, so that it reports
-// the error). The direct path keeps gob's rules on what is copied: exported
-// struct fields only (fields of chan or func type are skipped, unexported
-// ones keep the child's own value), pointers followed (so shared or cyclic
-// data is not preserved; a cycle is an error, where gob would overflow the
-// stack), and GobEncoder, BinaryMarshaler and TextMarshaler values encoded
-// with those methods, in gob's order of preference. It differs from gob in
-// one way, on purpose: every exported value is copied exactly, zero values
-// included. gob omits zero fields and merges into the receiver, so a child
-// could see its own init-time value of a field, or map entries, that the
-// parent had since cleared; after a fork, the child must see the parent's.
+// child's strings and byte slices point into the received buffer.
+// encoding/gob remains the general case, for the types the direct path does
+// not cover (interfaces, which gob carries through gob.Register, and
+// whatever gob itself rejects, so that it reports the error). The direct
+// path keeps gob's rules on what is copied: exported struct fields only
+// (fields of chan or func type are skipped), pointers followed (so shared
+// or cyclic data is not preserved; a cycle is an error, and so is nesting
+// deeper than maxDepth, where recursion would overflow the stack), and
+// GobEncoder, BinaryMarshaler and TextMarshaler values encoded with those
+// methods, in gob's order of preference. On both paths the child decodes
+// into a fresh zero value of the variable's type and then stores it whole:
+// every exported value is copied exactly, zero values included, and what
+// is not copied (unexported fields, channels, functions) is zero. (gob on
+// its own omits zero fields and merges into the receiver, so a child would
+// see its own init-time value of a field, or map entries, that the parent
+// had since cleared; after a fork, the child must see the parent's.)
 //
 // Payload: for each variable declared with Copy, in declaration order,
 //
@@ -46,6 +49,7 @@ import (
 	"io"
 	"reflect"
 	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -56,13 +60,24 @@ const (
 
 // encodeState snapshots every variable declared with Copy.
 func encodeState() ([]byte, error) {
+	// The registry is fixed once Init has run (Fork checks that it has),
+	// so the variables are encoded without holding regMu: a marshaler of
+	// the user's that calls Forked, Inherited, Register or Copy must not
+	// deadlock Fork.
 	regMu.Lock()
-	defer regMu.Unlock()
+	vars := copies[:len(copies):len(copies)]
+	regMu.Unlock()
+	return encodeVars(vars)
+}
+
+// encodeVars encodes the current values of vars in the payload format.
+func encodeVars(vars []copyVar) ([]byte, error) {
 	// Start with room for the previous snapshot: a program that forks in
 	// a loop then builds each one without growing the buffer.
-	b := make([]byte, 0, lastStateSize+lastStateSize/8+64)
+	last := int(lastStateSize.Load())
+	b := make([]byte, 0, last+last/8+64)
 	var e encoder
-	for _, c := range copies {
+	for _, c := range vars {
 		b = appendUvarint(b, uint64(len(c.name)))
 		b = append(b, c.name...)
 		t := c.ptr.Type().Elem()
@@ -93,17 +108,32 @@ func encodeState() ([]byte, error) {
 		}
 		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
 	}
-	lastStateSize = len(b)
+	lastStateSize.Store(int64(len(b)))
 	return b, nil
 }
 
-// lastStateSize is the size of the previous snapshot; guarded by regMu.
-var lastStateSize int
+// lastStateSize is the size of the previous snapshot.
+var lastStateSize atomic.Int64
 
 // decodeState restores the variables declared with Copy from buf, the
-// child's own copy of the payload: decoded strings and byte slices point
-// into it rather than being copied.
+// child's own copy of the payload.
 func decodeState(buf []byte) error {
+	regMu.Lock()
+	vars := copies[:len(copies):len(copies)]
+	regMu.Unlock()
+	return decodeVars(buf, vars)
+}
+
+// decodeVars restores vars from buf, which may hold anything: it returns
+// an error for bytes the encoder cannot have written, never panics, and
+// allocates no more than the values buf describes can need. Each value is
+// decoded into a fresh zero value of its type, then stored in the variable
+// whole, on every path: what the payload does not carry (zero fields that
+// gob skips, unexported fields, channels, functions) is the zero value in
+// the child, never the child's own start-up value, and no backing array
+// the child's variable held before is written through. Decoded strings and
+// byte slices point into buf rather than being copied.
+func decodeVars(buf []byte, vars []copyVar) error {
 	d := &decoder{buf: buf}
 	for d.off < len(d.buf) {
 		name, tag, value, err := d.entry()
@@ -111,7 +141,7 @@ func decodeState(buf []byte) error {
 			return err
 		}
 		var dst reflect.Value
-		for _, c := range copies {
+		for _, c := range vars {
 			if c.name == name {
 				dst = c.ptr
 			}
@@ -120,21 +150,22 @@ func decodeState(buf []byte) error {
 			return fmt.Errorf("parent copied %q, which this program does not declare", name)
 		}
 		t := dst.Type().Elem()
+		fresh := reflect.New(t)
 		switch {
 		case tag == tagZero && len(value) == 0:
-			dst.Elem().SetZero()
 		case tag == tagDirect && len(value) == 1 && value[0] == 0 && isNilable(t) && !mayHaveMethods(t):
-			dst.Elem().SetZero() // a nil pointer, slice or map: no plan to build
+			// a nil pointer, slice or map: no plan to build
 		case tag == tagDirect && planOf(t) != nil:
-			err = (&decoder{buf: value}).decodeTop(planOf(t), dst.UnsafePointer())
+			err = (&decoder{buf: value}).decodeTop(planOf(t), fresh.UnsafePointer())
 		case tag == tagGob && planOf(t) == nil:
-			err = gob.NewDecoder(bytes.NewReader(value)).DecodeValue(dst)
+			err = gob.NewDecoder(bytes.NewReader(value)).DecodeValue(fresh)
 		default:
-			err = fmt.Errorf("encoded as %q, which this program does not use for %v", tag, t)
+			err = fmt.Errorf("%w: encoded as %q, which this program does not use for %v", errCorrupt, tag, t)
 		}
 		if err != nil {
 			return fmt.Errorf("copying %q: %w", name, err)
 		}
+		dst.Elem().Set(fresh.Elem())
 	}
 	return nil
 }

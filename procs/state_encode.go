@@ -32,6 +32,17 @@ func catch(err *error, decoding bool) {
 // deepPath is the nesting depth beyond which the encoder looks for cycles.
 const deepPath = 1000
 
+// maxDepth bounds how deeply values may nest through pointers, slices and
+// maps (a linked list of n nodes nests n deep), in the encoder and in the
+// decoder, which both recurse: past it Fork fails with errTooDeep, where
+// unbounded recursion would overflow the goroutine stack and kill the
+// process. At this depth the encoder's and the decoder's stacks stay
+// under about 64 MiB (TestStateDepthLimit measures them).
+const maxDepth = 20_000
+
+var errTooDeep = fmt.Errorf("values nest deeper than %d levels (through pointers, slices or maps): "+
+	"too deep to copy; keep such data in a slice", maxDepth)
+
 type pathKey struct {
 	ptr unsafe.Pointer
 	t   reflect.Type
@@ -78,6 +89,13 @@ func (e *encoder) encode(b []byte, p *plan, ptr unsafe.Pointer) []byte {
 			return append(b, 0)
 		}
 		b = appendUvarint(b, uint64(len(s))+1)
+		if p.elem.min == 0 { // elements whose encoding is empty: the count says all
+			if p.elem.size > 0 && uint64(len(s)) > maxEmptyBytes/uint64(p.elem.size) {
+				panic(stateError{fmt.Errorf("a %v of %d elements that carry no exported data: "+
+					"over the %d-byte limit for such slices", p.t, len(s), maxEmptyBytes)})
+			}
+			return b
+		}
 		data := unsafe.Pointer(unsafe.SliceData(s))
 		e.push(data, p.t)
 		for i := range uintptr(len(s)) {
@@ -85,6 +103,9 @@ func (e *encoder) encode(b []byte, p *plan, ptr unsafe.Pointer) []byte {
 		}
 		e.pop(data, p.t)
 	case kArray:
+		if p.elem.min == 0 {
+			return b // elements whose encoding is empty, perhaps 1<<40 of them
+		}
 		for i := range uintptr(p.length) {
 			b = e.encode(b, p.elem, unsafe.Add(ptr, i*p.elem.size))
 		}
@@ -166,6 +187,9 @@ func appendUvarint(b []byte, v uint64) []byte {
 // nesting, to turn a cycle into an error instead of endless recursion.
 func (e *encoder) push(ptr unsafe.Pointer, t reflect.Type) {
 	e.depth++
+	if e.depth > maxDepth {
+		panic(stateError{errTooDeep})
+	}
 	if e.depth <= deepPath {
 		return
 	}

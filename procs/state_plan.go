@@ -21,6 +21,16 @@ type plan struct {
 	key     *plan // maps
 	length  int   // arrays
 	fields  []fieldPlan
+	// min is the fewest bytes an encoded value takes: the decoder bounds
+	// every count it reads by the bytes left. 0 means the encoding is
+	// always empty (every exported part has size 0, as struct{} or
+	// [4][0]int): such elements are neither encoded nor decoded one by
+	// one, and are their zero value in the child.
+	min int
+	// bools is set for bool and arrays of bools: raw memory whose every
+	// byte must be 0 or 1, as Go stores them (a 2 would be true both as
+	// b and as !b).
+	bools bool
 }
 
 type fieldPlan struct {
@@ -79,7 +89,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*plan) (*plan, bool) {
 	p := &plan{t: t, size: t.Size()}
 	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && mayHaveMethods(t) {
 		if k, ok := marshaler(t); k != 0 || !ok {
-			p.kind = k
+			p.kind, p.min = k, 1
 			return p, ok
 		}
 	}
@@ -89,6 +99,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*plan) (*plan, bool) {
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
 		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
 		p.kind = kScalar
+		p.bools = t.Kind() == reflect.Bool
 		p.setWord()
 	case reflect.String:
 		p.kind = kString
@@ -103,6 +114,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*plan) (*plan, bool) {
 			p.kind, p.length = kArray, t.Len()
 			if elem.kind == kScalar {
 				p.kind = kScalar // the whole array is raw memory
+				p.bools = elem.bools
 				p.setWord()
 			}
 		case elem.kind == kScalar:
@@ -145,7 +157,42 @@ func compile(t reflect.Type, seen map[reflect.Type]*plan) (*plan, bool) {
 	default: // interfaces, channels, functions, unsafe pointers
 		return nil, false
 	}
+	p.setMin()
 	return p, true
+}
+
+// setMin sets p.min, once p's parts are compiled. A recursive type refers
+// to itself only through a pointer, slice or map, whose min (1) does not
+// depend on its element's, so every part min reads is complete.
+func (p *plan) setMin() {
+	switch p.kind {
+	case kScalar:
+		p.min = int(p.size)
+	case kArray:
+		p.min = satMul(p.length, p.elem.min)
+	case kStruct:
+		for _, f := range p.fields {
+			p.min = satAdd(p.min, f.plan.min)
+		}
+	default: // a length, a nil byte or a marshaler's length comes first
+		p.min = 1
+	}
+}
+
+// satAdd and satMul add and multiply non-negative ints, saturating at
+// maxInt: a minimum that large only says that no count can be that high.
+func satAdd(a, b int) int {
+	if a > maxInt-b {
+		return maxInt
+	}
+	return a + b
+}
+
+func satMul(a, b int) int {
+	if a != 0 && b > maxInt/a {
+		return maxInt
+	}
+	return a * b
 }
 
 // setWord sets p.word for a scalar: a word load or store needs the size

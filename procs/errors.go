@@ -22,6 +22,12 @@ var (
 	// after Init: a forked child runs Init before such a call, so the entry
 	// point or state it declares would be missing in the child.
 	ErrLateRegister = errors.New("Register or Copy called after Init")
+	// ErrHandoff is returned by Fork when the child it started did not take
+	// over its copy of the state: it refused it (another build of the
+	// program, a parent it could not verify, a corrupt payload) or ended
+	// before confirming it. The error carries the child's reason and exit
+	// status; Fork has reaped the child.
+	ErrHandoff = errors.New("fork state hand-off failed")
 	// ErrNoTree is returned by KillTree for a process that was not started
 	// with Attr.Group, so it has no process group or job object to kill.
 	ErrNoTree = errors.New("process was not started with Attr.Group")

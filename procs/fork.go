@@ -1,13 +1,10 @@
 package procs
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -96,20 +93,24 @@ func Copy(name string, ptr any) {
 }
 
 // Init must be the first call in main (and in TestMain, before
-// testscript.Main or m.Run). In a process started by Fork it restores the
-// copied state, runs the entry point and exits: with status 0 if the entry
-// point returns, with status 70 and a message on stderr if the child could
-// not be set up. In any other process it returns at once.
+// testscript.Main or m.Run). In a process started by Fork it checks that
+// its parent started it (see the package documentation's trust model),
+// restores the copied state, runs the entry point and exits: with status 0
+// if the entry point returns, with status 70 and a message on stderr if
+// the child could not be set up (and then its parent's Fork returns the
+// same message as an error). In any other process it notes which
+// executable it runs and returns at once.
 func Init() {
 	regMu.Lock()
 	initDone = true
 	regMu.Unlock()
-	marker, ok := os.LookupEnv(markerEnv)
+	noteExecutable()
+	value, ok := os.LookupEnv(markerEnv)
 	if !ok {
 		return
 	}
 	os.Unsetenv(markerEnv)
-	fn, err := setUpChild(marker)
+	fn, err := setUpChild(value)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "procs: forked child %d: %v\n", os.Getpid(), err)
 		Exit(childSetupFailed)
@@ -138,13 +139,13 @@ func Inherited() []*os.File {
 // Fork starts a child process that runs the entry point registered under
 // name, with a copy of the state declared with Copy, the caller's
 // environment, working directory, arguments (os.Args) and standard files.
-// It returns at once, in the parent only: unlike os.fork, the call does not
-// return a second time in the child, which instead runs the entry point
-// from Init (see the package documentation). The child must be reaped with
-// Wait, Waitpid or Reap. Fork returns once the copied state is on its way:
-// at once when it fits in the pipe's buffer (64 KiB on Linux), else when
-// the child has read it, so a parent may exit right after Fork without
-// taking its children's state with it.
+// It returns in the parent only: unlike os.fork, the call does not return
+// a second time in the child, which instead runs the entry point from Init
+// (see the package documentation). Fork returns once the child has
+// checked that this process is its parent and has decoded its copy of the
+// state, so the parent may exit right after Fork; if the child refuses the
+// state or dies first, Fork reaps it and returns an error wrapping
+// ErrHandoff. The child must be reaped with Wait, Waitpid or Reap.
 func Fork(name string) (*Process, error) { return ForkWith(name, nil) }
 
 // ForkWith is Fork with the child's files, environment, directory and tree
@@ -166,132 +167,119 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 	case fn == nil:
 		return nil, wrap("fork", name, ErrNotRegistered)
 	}
-	if err := validate(name, os.Args, attr.Env); err != nil {
+	argv := os.Args
+	if len(argv) == 0 {
+		argv = []string{""} // started with no argv at all: the child gets an empty argv[0]
+	}
+	for i, a := range argv {
+		if strings.IndexByte(a, 0) >= 0 {
+			return nil, wrap("fork", name, invalid("os.Args[%d] contains a NUL byte", i))
+		}
+	}
+	if err := validateEnv(attr.Env); err != nil {
 		return nil, wrap("fork", name, err)
 	}
 	if err := attr.check(); err != nil {
 		return nil, wrap("fork", name, err)
 	}
 	state, err := encodeState()
+	if err == nil {
+		err = checkStateSize(uint64(len(state)))
+	}
 	if err != nil {
 		return nil, wrap("fork", name, err)
 	}
-	exe, err := os.Executable()
+	exe, err := selfExe()
 	if err != nil {
 		return nil, wrap("fork", name, err)
 	}
-	r, w, err := os.Pipe()
+	nonce, err := newNonce()
 	if err != nil {
 		return nil, wrap("fork", name, err)
+	}
+	parent, childEnds, err := newHandoff()
+	if err != nil {
+		return nil, wrap("fork", name, err)
+	}
+	defer parent.close()
+	m := &marker{ppid: os.Getpid(), nonce: nonce, name: name}
+	for i, f := range childEnds {
+		m.channel = append(m.channel, inheritedID(i, f))
+	}
+	for i, f := range attr.Files {
+		m.files = append(m.files, inheritedID(len(childEnds)+i, f))
 	}
 	child := *attr
 	env := attr.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	child.Env = append(env[:len(env):len(env)], markerEnv+"="+marker(name, r, attr.Files))
-	p, err := start(exe, os.Args, &child, []*os.File{r})
-	r.Close()
+	child.Env = append(withoutMarker(env), encodeMarker(m))
+	p, err := start(exe, argv, &child, childEnds)
+	for _, f := range childEnds {
+		f.Close()
+	}
 	if err != nil {
-		w.Close()
 		return nil, wrap("fork", name, err)
 	}
-	// Send the copy before returning: a parent that exits right after
-	// Fork (fork-count's does) must not take its children's state with it.
-	// State larger than the pipe's buffer makes this wait until the child
-	// has read it.
-	_, werr := w.Write(frame(state))
-	if cerr := w.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		// The child died before reading its state: reap it, report why.
+	if err := parent.send(frame(nonce, fingerprint(), state)); err != nil {
 		_ = p.Kill()
-		_, _ = p.Wait()
-		return nil, wrap("fork", name, fmt.Errorf("sending the copied state: %w", werr))
+		if st, werr := p.Wait(); werr == nil {
+			err = fmt.Errorf("%w; the child %s", err, st)
+		}
+		return nil, wrap("fork", name, err)
 	}
 	track(p)
 	return p, nil
 }
 
-// marker encodes what the child needs to find its entry point, the state
-// pipe and the inherited files: "1 <state> <file,file,...> <name>".
-func marker(name string, state *os.File, files []*os.File) string {
-	ids := make([]string, len(files))
-	for i, f := range files {
-		ids[i] = strconv.FormatUint(uint64(inheritedID(1+i, f)), 10)
+// setUpChild is the child's side of the hand-off: it checks where the
+// marker, the channel and the state come from, decodes the state, and
+// returns the entry point to run. Its error is also the parent's.
+func setUpChild(value string) (func(), error) {
+	m, err := parseMarker(value)
+	if err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf("1 %d %s %s", inheritedID(0, state), strings.Join(ids, ","), name)
+	c, err := openHandoff(m.channel)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	fn, err := receive(m, c)
+	c.reply(err)
+	return fn, err
 }
 
-func setUpChild(marker string) (func(), error) {
-	var version, stateID, fileIDs, name string
-	fields := strings.SplitN(marker, " ", 4)
-	if len(fields) == 4 {
-		version, stateID, fileIDs, name = fields[0], fields[1], fields[2], fields[3]
-	}
-	if version != "1" {
-		return nil, fmt.Errorf("malformed %s=%q (from another forkport version?)", markerEnv, marker)
+func receive(m *marker, c childEnd) (func(), error) {
+	if err := checkParent(m.ppid); err != nil {
+		return nil, err
 	}
 	regMu.Lock()
-	fn := entries[name]
-	forked = true
-	for _, id := range strings.Split(fileIDs, ",") {
-		if f := openInherited(id, "inherited"); f != nil {
-			inherited = append(inherited, f)
-		}
-	}
+	fn := entries[m.name]
 	regMu.Unlock()
 	if fn == nil {
-		return nil, fmt.Errorf("entry point %q: %w (is Register called in an init function?)", name, ErrNotRegistered)
+		return nil, fmt.Errorf("entry point %q: %w (is Register called in an init function?)", m.name, ErrNotRegistered)
 	}
-	state := openInherited(stateID, "fork-state")
-	if state == nil {
-		return nil, fmt.Errorf("malformed state descriptor in %s=%q", markerEnv, marker)
-	}
-	defer state.Close()
-	payload, err := unframe(state)
+	payload, err := unframe(c.state, m.nonce, fingerprint())
 	if err != nil {
 		return nil, fmt.Errorf("receiving the copied state: %w", err)
 	}
 	if err := decodeState(payload); err != nil {
 		return nil, fmt.Errorf("decoding the copied state: %w", err)
 	}
+	regMu.Lock()
+	defer regMu.Unlock()
+	forked = true
+	for _, id := range m.files {
+		inherited = append(inherited, inheritFile(id))
+	}
 	return fn, nil
 }
 
-// frame prefixes the encoded state with its length, so that a child can
-// tell a complete copy from one cut short (or never sent).
-func frame(state []byte) []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(state)), uint64(len(state)))
-	return append(b, state...)
-}
-
-// unframe reads one framed state from r.
-func unframe(r io.Reader) ([]byte, error) {
-	var n [8]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return nil, fmt.Errorf("the parent sent no state: %w", err)
-	}
-	size := binary.BigEndian.Uint64(n[:])
-	if size > 1<<32 {
-		return nil, fmt.Errorf("implausible state size %d", size)
-	}
-	payload := make([]byte, size)
-	if _, err := io.ReadFull(r, payload); err != nil {
-		return nil, fmt.Errorf("the state was cut short: %w", err)
-	}
-	return payload, nil
-}
-
-func openInherited(id, name string) *os.File {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil {
-		return nil
-	}
-	f := os.NewFile(uintptr(n), name)
-	if f != nil {
-		keepInherited(f)
-	}
+// inheritFile opens a file the parent passed in Attr.Files.
+func inheritFile(id uintptr) *os.File {
+	f := os.NewFile(id, "inherited")
+	keepInherited(f)
 	return f
 }

@@ -53,6 +53,14 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	procs.Init()
+	if len(os.Args) == 3 {
+		switch os.Args[1] {
+		case "fork-from-empty-argv0":
+			os.Exit(forkFromEmptyArgv0(os.Args[2]))
+		case "fork-on-stdin":
+			os.Exit(forkOnStdin(os.Args[2]))
+		}
+	}
 	if strings.HasPrefix(os.Args[0], helperPrefix) {
 		os.Exit(runHelper(os.Args[0]))
 	}

@@ -51,8 +51,22 @@ type Attr struct {
 }
 
 // check validates what the OS would otherwise refuse later, or in a less
-// clear way: the working directory must exist and be a directory.
+// clear way: the working directory must exist and be a directory, and every
+// file given must be open (a nil or closed file would hand the child
+// whatever the caller opens next at that number).
 func (a *Attr) check() error {
+	for i, f := range append([]*os.File{a.Stdin, a.Stdout, a.Stderr}, a.Files...) {
+		what := [3]string{"Stdin", "Stdout", "Stderr"}[min(i, 2)]
+		if i >= 3 {
+			what = fmt.Sprintf("Files[%d]", i-3)
+		}
+		switch {
+		case f == nil && i >= 3:
+			return invalid("Attr.%s is nil", what)
+		case f != nil && f.Fd() == ^uintptr(0):
+			return fmt.Errorf("Attr.%s (%s): %w", what, f.Name(), os.ErrClosed)
+		}
+	}
 	if a.Dir == "" {
 		return nil
 	}

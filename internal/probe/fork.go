@@ -166,11 +166,15 @@ func copyParent() int {
 }
 
 func copyChild() {
-	fmt.Printf("child value=%d at start\n", forkState.Value)
+	// Read at start, printed once the parent has printed its "after fork"
+	// line and signalled: Fork returns as the entry point starts, so
+	// printing at once would race with the parent's line.
+	atStart := forkState.Value
 	if _, err := bufio.NewReader(procs.Inherited()[0]).ReadString('\n'); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		procs.Exit(1)
 	}
+	fmt.Printf("child value=%d at start\n", atStart)
 	fmt.Printf("child value=%d after the parent changed its copy\n", forkState.Value)
 	forkState.Value = 2
 	fmt.Printf("child value=%d after changing its copy\n", forkState.Value)

@@ -1,0 +1,340 @@
+package procs
+
+// The fork hand-off: how a parent's Fork gives the copied state to the child
+// it started, and how the child makes sure the state comes from that parent.
+//
+// The parent makes a channel only it and the child hold (a socketpair on
+// Unix, two anonymous pipes on Windows), starts the child with it and with
+// the marker
+//
+//	FORKPORT_FORK=2 <parent pid> <nonce> <channel ids> <file ids> <entry point>
+//
+// and writes the header and the payload:
+//
+//	"forkport" 0x02  nonce[16]  fingerprint[16]  uint64be(len(payload))  payload
+//
+// The child's Init checks, before it reads a byte of state: that the
+// channel is of the kind the parent makes (a socket or pipes: not a file
+// or terminal the starter left at that number), and that its parent is the
+// process the marker names and runs the same executable (Linux: the same
+// file, through /proc; Windows: the same image path, and a parent created
+// before the child, so not a process that reused a dead parent's PID;
+// other Unix systems: the parent PID only). Then it checks the header: the
+// nonce the marker carries, and the fingerprint of its own build: a hash
+// of the Go version, the executable file's identity and the layout of every
+// variable declared with Copy. A build that differs from the parent's (an
+// upgrade installed while the parent ran) is refused, never decoded. Last,
+// it answers on the channel: one zero byte once the state is decoded, or
+// the reason it refused. The parent's Fork waits for that answer, so it
+// returns only once the child has its state, and it returns the child's
+// reason as an error wrapping ErrHandoff. Waiting also keeps the parent
+// alive while the child checks it: a parent that exits right after Fork
+// (fork-count's does) cannot be mistaken for a dead one.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+const (
+	handoffVersion = "2"
+	headerMagic    = "forkport\x02"
+	headerSize     = len(headerMagic) + 16 + 16 + 8
+	// maxReply bounds the reason a child sends back.
+	maxReply = 1 << 10
+)
+
+// maxStateSize is the largest payload Fork sends: 4 GiB. The parent
+// refuses a larger snapshot before it starts the child, and a child refuses
+// a header that announces more.
+const maxStateSize = 1 << 32
+
+// checkStateSize reports a payload too large to send.
+func checkStateSize(n uint64) error {
+	if n > maxStateSize {
+		return invalid("the copied state takes %d bytes, over the limit of %d (4 GiB)", n, uint64(maxStateSize))
+	}
+	return nil
+}
+
+// A handoffEnd is the parent's end of the channel: it writes the state and
+// reads the child's answer (one socket on Unix, two pipes on Windows).
+type handoffEnd struct{ state, answer *os.File }
+
+func (h handoffEnd) close() {
+	h.state.Close()
+	if h.answer != h.state {
+		h.answer.Close()
+	}
+}
+
+// send writes the framed state and waits for the child's answer.
+func (h handoffEnd) send(framed []byte) error {
+	_, werr := h.state.Write(framed)
+	// Whatever the write did, the answer says why: a child that refused
+	// the state closes its end before reading all of it.
+	var first [1]byte
+	if _, err := io.ReadFull(h.answer, first[:]); err != nil {
+		if werr != nil {
+			err = werr
+		}
+		return fmt.Errorf("%w: the child ended before it confirmed its state (%w)", ErrHandoff, err)
+	}
+	if first[0] == 0 {
+		return nil
+	}
+	rest, _ := io.ReadAll(io.LimitReader(h.answer, maxReply-1))
+	return fmt.Errorf("%w: the child refused its state: %s", ErrHandoff, append(first[:], rest...))
+}
+
+// A childEnd is the child's end: it reads the state and answers.
+type childEnd struct{ state, answer *os.File }
+
+func (c childEnd) close() {
+	c.state.Close()
+	if c.answer != c.state {
+		c.answer.Close()
+	}
+}
+
+// reply tells the parent the outcome: a zero byte for success, else the
+// reason (never empty, never starting with a zero byte).
+func (c childEnd) reply(err error) {
+	msg := []byte{0}
+	if err != nil {
+		msg = []byte(strings.TrimLeft(err.Error(), "\x00"))
+		if len(msg) == 0 {
+			msg = []byte("refused")
+		}
+		msg = msg[:min(len(msg), maxReply)]
+	}
+	_, _ = c.answer.Write(msg)
+}
+
+// newNonce returns 16 random bytes that tie a marker to its channel.
+func newNonce() ([16]byte, error) {
+	var n [16]byte
+	_, err := rand.Read(n[:])
+	return n, err
+}
+
+// frame prefixes the payload with the header.
+func frame(nonce, fp [16]byte, state []byte) []byte {
+	b := make([]byte, 0, headerSize+len(state))
+	b = append(b, headerMagic...)
+	b = append(b, nonce[:]...)
+	b = append(b, fp[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(state)))
+	return append(b, state...)
+}
+
+var errNoState = errors.New("the parent sent no state")
+
+// unframe reads the header and the payload from r, checking the nonce and
+// the fingerprint before it reads the payload.
+func unframe(r io.Reader, nonce, fp [16]byte) ([]byte, error) {
+	var h [headerSize]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, fmt.Errorf("%w: %w", errNoState, err)
+	}
+	b := h[:]
+	if string(b[:len(headerMagic)]) != headerMagic {
+		return nil, fmt.Errorf("%w: the state does not start with forkport's header", errCorrupt)
+	}
+	b = b[len(headerMagic):]
+	if !bytes.Equal(b[:16], nonce[:]) {
+		return nil, fmt.Errorf("%w: the state is not the one the marker announces (nonce differs)", errCorrupt)
+	}
+	if !bytes.Equal(b[16:32], fp[:]) {
+		return nil, errOtherBuild
+	}
+	size := binary.BigEndian.Uint64(b[32:])
+	if err := checkStateSize(size); err != nil {
+		return nil, err
+	}
+	// Read what arrives rather than trusting size with one allocation.
+	var payload bytes.Buffer
+	payload.Grow(int(min(size, 1<<20)))
+	if n, err := io.CopyN(&payload, r, int64(size)); err != nil {
+		return nil, fmt.Errorf("the state was cut short after %d of %d bytes: %w", n, size, io.ErrUnexpectedEOF)
+	}
+	return payload.Bytes(), nil
+}
+
+var errOtherBuild = errors.New("the parent runs another build of this program " +
+	"(its Go version, executable file or copied variables' types differ): " +
+	"its state cannot be decoded here; was the program upgraded while it ran?")
+
+// A marker is the parsed FORKPORT_FORK value.
+type marker struct {
+	ppid     int
+	nonce    [16]byte
+	channel  []uintptr
+	files    []uintptr
+	name     string
+}
+
+func (m *marker) String() string {
+	return fmt.Sprintf("%d %s %s %s %s", m.ppid, hex.EncodeToString(m.nonce[:]),
+		joinIDs(m.channel), joinIDs(m.files), m.name)
+}
+
+func joinIDs(ids []uintptr) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatUint(uint64(id), 10)
+	}
+	return strings.Join(s, ",")
+}
+
+// encodeMarker is the environment entry for a child.
+func encodeMarker(m *marker) string {
+	return markerEnv + "=" + handoffVersion + " " + m.String()
+}
+
+// parseMarker parses a FORKPORT_FORK value; it comes from the environment,
+// so from whoever started the process, and is checked field by field.
+func parseMarker(s string) (*marker, error) {
+	bad := func(what string) error {
+		return fmt.Errorf("%w: %s=%q: %s (set by hand, or by another forkport version?)",
+			errCorrupt, markerEnv, s, what)
+	}
+	f := strings.SplitN(s, " ", 6)
+	if len(f) != 6 || f[0] != handoffVersion {
+		return nil, bad("not a version " + handoffVersion + " marker")
+	}
+	m := &marker{name: f[5]}
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil || ppid <= 0 {
+		return nil, bad("bad parent PID")
+	}
+	m.ppid = ppid
+	if n, err := hex.Decode(m.nonce[:], []byte(f[2])); err != nil || n != 16 || len(f[2]) != 32 {
+		return nil, bad("bad nonce")
+	}
+	if m.channel, err = parseIDs(f[3]); err != nil || len(m.channel) == 0 {
+		return nil, bad("bad channel")
+	}
+	if m.files, err = parseIDs(f[4]); err != nil {
+		return nil, bad("bad inherited files")
+	}
+	if m.name == "" {
+		return nil, bad("no entry point")
+	}
+	return m, nil
+}
+
+func parseIDs(s string) ([]uintptr, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var ids []uintptr
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseUint(f, 10, 64)
+		if err != nil || uint64(uintptr(n)) != n {
+			return nil, errCorrupt
+		}
+		ids = append(ids, uintptr(n))
+	}
+	return ids, nil
+}
+
+// withoutMarker returns env without any FORKPORT_FORK entry. A program that
+// took os.Environ() during package initialisation in a forked child (before
+// Init removed the marker) would otherwise pass its own marker on, and the
+// first of duplicate entries is the one a child sees.
+func withoutMarker(env []string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, e := range env {
+		if k, _, ok := strings.Cut(e, "="); ok && envKeyEqual(k, markerEnv) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// exeIdentity identifies the executable file this process started from:
+// noted by Init, before the file can be replaced.
+var exeIdentity string
+
+func noteExecutable() {
+	exeIdentity = "unknown"
+	path, err := selfExe()
+	if err != nil {
+		return
+	}
+	if fi, err := os.Stat(path); err == nil {
+		exeIdentity = fmt.Sprintf("%d %d %s", fi.Size(), fi.ModTime().UnixNano(), fileID(fi))
+	}
+}
+
+// fingerprint identifies this build for the hand-off: the Go version, the
+// executable's identity and the layout of the copied variables' types. It
+// is computed once, after Init (the variables are fixed by then).
+var fingerprint = sync.OnceValue(func() [16]byte {
+	regMu.Lock()
+	vars := copies[:len(copies):len(copies)]
+	regMu.Unlock()
+	return buildFingerprint(runtime.Version(), exeIdentity, vars)
+})
+
+func buildFingerprint(goVersion, exe string, vars []copyVar) [16]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n", goVersion, exe)
+	seen := map[reflect.Type]int{}
+	for _, c := range vars {
+		fmt.Fprintf(h, "%q ", c.name)
+		describeType(h, c.ptr.Type().Elem(), seen)
+		io.WriteString(h, "\n")
+	}
+	var fp [16]byte
+	copy(fp[:], h.Sum(nil))
+	return fp
+}
+
+// describeType writes what the codec depends on in t: kinds, names, sizes,
+// field names and offsets, recursively (a type already described is
+// referred to by number).
+func describeType(w io.Writer, t reflect.Type, seen map[reflect.Type]int) {
+	if n, ok := seen[t]; ok {
+		fmt.Fprintf(w, "#%d", n)
+		return
+	}
+	seen[t] = len(seen)
+	fmt.Fprintf(w, "(%s %s.%s %d", t.Kind(), t.PkgPath(), t.Name(), t.Size())
+	switch t.Kind() {
+	case reflect.Array:
+		fmt.Fprintf(w, " %d ", t.Len())
+		describeType(w, t.Elem(), seen)
+	case reflect.Slice, reflect.Pointer, reflect.Chan:
+		io.WriteString(w, " ")
+		describeType(w, t.Elem(), seen)
+	case reflect.Map:
+		io.WriteString(w, " ")
+		describeType(w, t.Key(), seen)
+		io.WriteString(w, " ")
+		describeType(w, t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			fmt.Fprintf(w, " %s@%d:", f.Name, f.Offset)
+			describeType(w, f.Type, seen)
+		}
+	case reflect.Interface, reflect.Func:
+		fmt.Fprintf(w, " %s", t.String())
+	}
+	io.WriteString(w, ")")
+}

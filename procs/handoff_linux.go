@@ -1,0 +1,36 @@
+package procs
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// selfExe is the program Fork starts: the running executable itself,
+// through /proc, which stays the same file when the one on disk is
+// replaced (an upgrade) or deleted.
+func selfExe() (string, error) { return "/proc/self/exe", nil }
+
+// checkParent checks that this process's parent is pid and runs the same
+// executable file (device and inode, through /proc, so a renamed or
+// deleted file still compares). Fork waits for the child's answer, so the
+// parent is alive while it is checked.
+func checkParent(pid int) error {
+	if ppid := syscall.Getppid(); ppid != pid {
+		return fmt.Errorf("started by process %d, not by process %d that the fork marker names: %w", ppid, pid, fs.ErrPermission)
+	}
+	var self, parent syscall.Stat_t
+	if err := syscall.Stat("/proc/self/exe", &self); err != nil {
+		return fmt.Errorf("this program's executable: %w", os.NewSyscallError("stat", err))
+	}
+	p := "/proc/" + strconv.Itoa(pid) + "/exe"
+	if err := syscall.Stat(p, &parent); err != nil {
+		return fmt.Errorf("the parent's executable: %w", &fs.PathError{Op: "stat", Path: p, Err: err})
+	}
+	if self.Dev != parent.Dev || self.Ino != parent.Ino {
+		return fmt.Errorf("the parent, process %d, runs another executable than this one: %w", pid, fs.ErrPermission)
+	}
+	return nil
+}

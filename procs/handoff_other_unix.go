@@ -1,0 +1,27 @@
+//go:build unix && !linux
+
+package procs
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// selfExe is the program Fork starts: the executable's path, as the OS
+// reported it when the program started. If the file there has been replaced
+// since, the child is another build and refuses the state (see
+// fingerprint); if it has been deleted, Fork fails with fs.ErrNotExist.
+func selfExe() (string, error) { return os.Executable() }
+
+// checkParent checks that this process's parent is pid. Fork waits for the
+// child's answer, so the parent is alive (and its PID its own) while it is
+// checked. Unlike on Linux, the parent's executable is not compared: these
+// systems have no portable way to name another process's executable file.
+func checkParent(pid int) error {
+	if ppid := syscall.Getppid(); ppid != pid {
+		return fmt.Errorf("started by process %d, not by process %d that the fork marker names: %w", ppid, pid, fs.ErrPermission)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+//go:build unix
+
+package procs
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// newHandoff makes the channel for one fork: a Unix socketpair, both ends
+// close-on-exec (made under ForkLock, so no concurrent fork+exec can leak
+// them). The parent's end is non-blocking, so waiting for the child's
+// answer parks a goroutine rather than a thread; the child gets the other
+// end as descriptor 3.
+func newHandoff() (handoffEnd, []*os.File, error) {
+	syscall.ForkLock.RLock()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fds[0])
+		syscall.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return handoffEnd{}, nil, os.NewSyscallError("socketpair", err)
+	}
+	if err := syscall.SetNonblock(fds[0], true); err != nil {
+		syscall.Close(fds[0])
+		syscall.Close(fds[1])
+		return handoffEnd{}, nil, os.NewSyscallError("setnonblock", err)
+	}
+	p := os.NewFile(uintptr(fds[0]), "fork-handoff")
+	return handoffEnd{p, p}, []*os.File{os.NewFile(uintptr(fds[1]), "fork-handoff")}, nil
+}
+
+// openHandoff opens the child's end of the channel, refusing a descriptor
+// that is not a socket: a file or terminal that whoever started the
+// program left at that number is not a parent's channel.
+func openHandoff(ids []uintptr) (childEnd, error) {
+	if len(ids) != 1 {
+		return childEnd{}, fmt.Errorf("%w: want one channel descriptor, got %d", errCorrupt, len(ids))
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(ids[0]), &st); err != nil {
+		return childEnd{}, fmt.Errorf("channel descriptor %d: %w", ids[0], os.NewSyscallError("fstat", err))
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {
+		return childEnd{}, fmt.Errorf("descriptor %d is not the socket a parent's Fork makes: %w", ids[0], fs.ErrPermission)
+	}
+	f := os.NewFile(ids[0], "fork-handoff")
+	keepInherited(f)
+	return childEnd{f, f}, nil
+}
+
+// fileID is the device and inode of an executable, part of its identity.
+func fileID(fi os.FileInfo) string {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+	}
+	return ""
+}

@@ -39,17 +39,23 @@ func forgedMarker(t *testing.T, ppid int, channel string) (string, []byte) {
 // ignored, with files at descriptors 3, 4, ... (Unix).
 func startForged(t *testing.T, path, marker string, files ...*os.File) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	var stderr bytes.Buffer
-	cmd := &exec.Cmd{
-		Path:       path,
-		Args:       []string{helperArgv0("exit", ""), "0"},
-		Env:        append(os.Environ(), marker),
-		Stderr:     &stderr,
-		ExtraFiles: files,
-	}
+	cmd, stderr := startForgedCmd(t, path, marker)
+	cmd.ExtraFiles = files
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd, &stderr
+	return cmd, stderr
+}
+
+// startForgedCmd prepares the command startForged starts.
+func startForgedCmd(t *testing.T, path, marker string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	var stderr bytes.Buffer
+	return &exec.Cmd{
+		Path:   path,
+		Args:   []string{helperArgv0("exit", ""), "0"},
+		Env:    append(os.Environ(), marker),
+		Stderr: &stderr,
+	}, &stderr
 }
 
 // assertRefused waits for a forged child and checks that it refused to run

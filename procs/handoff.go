@@ -179,11 +179,11 @@ var errOtherBuild = errors.New("the parent runs another build of this program " 
 
 // A marker is the parsed FORKPORT_FORK value.
 type marker struct {
-	ppid     int
-	nonce    [16]byte
-	channel  []uintptr
-	files    []uintptr
-	name     string
+	ppid    int
+	nonce   [16]byte
+	channel []uintptr
+	files   []uintptr
+	name    string
 }
 
 func (m *marker) String() string {

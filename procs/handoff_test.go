@@ -260,4 +260,3 @@ func forkOnStdin(out string) int {
 	fmt.Println("child:", st, err)
 	return 0
 }
-

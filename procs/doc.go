@@ -40,19 +40,80 @@
 // puts in the "pid == 0" branch goes in the entry point.
 //
 // Memory is copied only where declared: each variable registered with Copy
-// is encoded (encoding/gob) when Fork is called, sent over an inherited pipe
-// and decoded into the child's variable before the entry point runs; from
-// then on parent and child have independent copies. Other variables start
-// from their initial values, and package initialisation runs again in the
-// child. Open files are shared only when passed in Attr.Files (the child
-// gets them from Inherited); stdin, stdout and stderr always are, so parent
-// and children write to one stream, and share one file offset, as after
-// os.fork.
+// is encoded when Fork is called, sent to the child and decoded into the
+// child's variable before the entry point runs; from then on parent and
+// child have independent copies. What is copied follows encoding/gob's
+// rules (exported fields; what an interface holds must be gob.Register'ed),
+// exactly: zero values included, and what is not copied (unexported
+// fields, channels, functions) is the zero value in the child. Other
+// variables start from their initial values, and package initialisation
+// runs again in the child. Open files are shared only when passed in
+// Attr.Files (the child gets them from Inherited); stdin, stdout and stderr
+// always are, so parent and children write to one stream, and share one
+// file offset, as after os.fork.
+//
+// Fork returns once the child has its copy (its entry point is about to
+// run), so a parent may exit right after Fork, as the chapter's fork-count
+// does. On Linux the child runs the parent's own executable image
+// (/proc/self/exe), even if the file on disk has been replaced or deleted
+// since the parent started. On macOS and Windows it runs the file at the
+// parent's executable path: if that is another build now (an upgrade
+// installed while the parent ran), the child refuses the state and Fork
+// returns an error wrapping ErrHandoff; if it is gone, Fork fails with
+// fs.ErrNotExist.
 //
 // Register and Copy must be called before Init (from init functions), and
 // Init must be the first call in main (and in TestMain): a forked child runs
 // its entry point from there. Misuse is reported by Fork with ErrNoInit,
 // ErrLateRegister, ErrNotRegistered or an error wrapping fs.ErrInvalid.
+//
+// # The hand-off's trust model
+//
+// A forked child is the program started again with FORKPORT_FORK in its
+// environment, so anyone who can start the program can set that variable.
+// The hand-off is built so that only the process whose Fork started the
+// child can complete it, and so that the child never decodes bytes laid out
+// by another build:
+//
+//   - Fork hands the state over a channel it makes for that child alone (a
+//     socketpair on Unix, two pipes on Windows), tied to the marker by a
+//     random nonce. The child refuses a channel that is not a socket or a
+//     pipe.
+//   - The child checks that its parent is the process the marker names. On
+//     Linux it also checks that the parent runs the same executable file
+//     (through /proc, so a renamed or deleted file still compares); on
+//     Windows, that the parent is the process recorded as its creator,
+//     created before the child (not a stranger that reused a dead
+//     parent's PID) and running the same image. macOS and other Unix
+//     systems check the parent's PID only, and rely on the fingerprint
+//     below for the rest.
+//   - The state's header carries the nonce and a fingerprint of the build:
+//     the Go version, the executable file's identity (size, modification
+//     time, and device and inode on Unix) and the layout of every copied
+//     variable's type. A child refuses a state whose fingerprint is not its
+//     own before it reads the payload.
+//   - Fork waits for the child's answer, so the parent is alive, and its
+//     PID its own, while the child checks it.
+//   - Every FORKPORT_FORK entry is removed from the environment Fork gives
+//     the child, so a copy of the environment taken before Init (during
+//     package initialisation of a forked child) cannot pass an old marker
+//     on. The exact-environment calls (the e variants) pass what they are
+//     given; a procs program started with a stale marker refuses to run.
+//
+// A child that refuses exits with status 70 and says why on stderr, and its
+// parent's Fork returns the same reason. What the checks do not stop is a
+// process of the same user running the same executable with a forged
+// marker: it could run any code in that program anyway.
+//
+// The decoder treats the state as untrusted all the same: every count is
+// bounded by the bytes that remain, nesting through pointers, slices and
+// maps is limited to 20,000 levels (in the parent's encoder too, which
+// reports deeper data as an error rather than overflowing the stack),
+// bools must be 0 or 1, and the state may take at most 4 GiB (a larger one
+// is refused by Fork before the child starts). Values that take the gob
+// path (interfaces) are decoded by encoding/gob, which is not hardened
+// against adversarial input; the checks above keep such input from
+// reaching it.
 //
 // # Exec
 //

@@ -66,12 +66,15 @@ func Register(name string, fn func()) {
 // variable's current value is encoded, with encoding/gob's rules (exported
 // fields only; no channels, functions or open files; a value in an
 // interface needs gob.Register) but exactly, zero values included, and the
-// child's Init decodes it into the child's own variable before the entry
-// point runs. Pointers are followed, so data shared between variables is
-// copied once per reference, and a cycle makes Fork fail.
-// From then on the two copies are independent, as after os.fork: a change in
-// either process is not seen by the other. Call Copy from an init function;
-// misuse is reported by every Fork, since a child would miss state.
+// child's Init decodes it into a fresh zero value that replaces the
+// child's own variable before the entry point runs: what is not copied
+// (unexported fields, channels, functions) is zero in the child. Pointers
+// are followed, so data shared between variables is copied once per
+// reference; a cycle, or nesting deeper than 20,000 levels (a linked list
+// that long), makes Fork fail. From then on the two copies are
+// independent, as after os.fork: a change in either process is not seen
+// by the other. Call Copy from an init function; misuse is reported by
+// every Fork, since a child would miss state.
 func Copy(name string, ptr any) {
 	regMu.Lock()
 	defer regMu.Unlock()

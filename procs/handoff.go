@@ -221,7 +221,10 @@ func parseMarker(s string) (*marker, error) {
 		return nil, bad("bad parent PID")
 	}
 	m.ppid = ppid
-	if n, err := hex.Decode(m.nonce[:], []byte(f[2])); err != nil || n != 16 || len(f[2]) != 32 {
+	if len(f[2]) != hex.EncodedLen(len(m.nonce)) { // before Decode, which would overrun m.nonce
+		return nil, bad("bad nonce")
+	}
+	if _, err := hex.Decode(m.nonce[:], []byte(f[2])); err != nil {
 		return nil, bad("bad nonce")
 	}
 	if m.channel, err = parseIDs(f[3]); err != nil || len(m.channel) == 0 {

@@ -164,14 +164,25 @@ func unframe(r io.Reader, nonce, fp [16]byte) ([]byte, error) {
 	if err := checkStateSize(size); err != nil {
 		return nil, err
 	}
-	// Read what arrives rather than trusting size with one allocation.
+	if size <= exactAlloc {
+		payload := make([]byte, size)
+		if n, err := io.ReadFull(r, payload); err != nil {
+			return nil, fmt.Errorf("the state was cut short after %d of %d bytes: %w", n, size, io.ErrUnexpectedEOF)
+		}
+		return payload, nil
+	}
+	// A larger size is not trusted with one allocation: the buffer grows
+	// as the bytes arrive.
 	var payload bytes.Buffer
-	payload.Grow(int(min(size, 1<<20)))
 	if n, err := io.CopyN(&payload, r, int64(size)); err != nil {
 		return nil, fmt.Errorf("the state was cut short after %d of %d bytes: %w", n, size, io.ErrUnexpectedEOF)
 	}
 	return payload.Bytes(), nil
 }
+
+// exactAlloc is the largest payload the child allocates at once, from the
+// size the header announces.
+const exactAlloc = 16 << 20
 
 var errOtherBuild = errors.New("the parent runs another build of this program " +
 	"(its Go version, executable file or copied variables' types differ): " +

@@ -96,15 +96,6 @@ func TestExecKeepsDescriptorsWithoutCloseOnExec(t *testing.T) {
 		"the close-on-exec descriptor is closed by exec (its number may be reused by the new program): %q", r.FdTargets)
 }
 
-// evalSymlinks resolves p as the OS names it in a working directory or in
-// /proc/self/fd: compare paths under TMPDIR only once both are resolved.
-func evalSymlinks(t *testing.T, p string) string {
-	t.Helper()
-	q, err := filepath.EvalSymlinks(p)
-	require.NoError(t, err)
-	return q
-}
-
 func TestExecScriptWithoutShebangFails(t *testing.T) {
 	t.Parallel()
 	// execvp(3) in C libraries runs such a file with /bin/sh; procs never

@@ -34,6 +34,7 @@ type report struct {
 	Args      []string
 	Env       []string
 	Dir       string
+	Exe       string   // os.Executable: which copy of the test binary runs
 	Sid, Pgid int      // Unix only
 	Console   bool     // Windows only: attached to a console
 	Note      string   // free text, such as a value of copied state
@@ -151,6 +152,7 @@ func writeReport(path string, r report) {
 		r.Env = os.Environ()
 	}
 	r.Dir, _ = os.Getwd()
+	r.Exe, _ = os.Executable()
 	fillSys(&r)
 	b, err := json.Marshal(r)
 	if err == nil {
@@ -238,6 +240,19 @@ func waitCode(t *testing.T, p *procs.Process) int {
 	st, err := p.Wait()
 	require.NoError(t, err)
 	return st.ExitCode()
+}
+
+// evalSymlinks makes p absolute and resolves it as the OS names it in a working directory, in
+// /proc/self/fd or in os.Executable (and, on Windows, with long names for
+// short ones): compare paths under TMPDIR only once both are resolved, as
+// TMPDIR may be behind a symlink (on macOS /var is one, to /private/var).
+func evalSymlinks(t *testing.T, p string) string {
+	t.Helper()
+	q, err := filepath.Abs(p)
+	require.NoError(t, err)
+	q, err = filepath.EvalSymlinks(q)
+	require.NoError(t, err)
+	return q
 }
 
 // writeFile writes content to dir/name with perm and returns its path.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"unicode/utf16"
@@ -30,6 +32,30 @@ func start(path string, argv []string, attr *Attr, extra []*os.File) (*Process, 
 	}
 	p.tree = tree{&jobTree{job: job}}
 	return p, nil
+}
+
+// inDir returns the program a child started in dir runs for path, as
+// os.StartProcess finds it (CreateProcess would look relative to the
+// caller's directory; Go looks relative to dir): path itself when it is
+// absolute or dir is "", a rooted path (`\x`) on dir's volume, a
+// drive-relative one ("C:x") in dir when on dir's drive, else dir\path.
+func inDir(dir, path string) (string, error) {
+	if dir == "" || path == "" || filepath.IsAbs(path) {
+		return path, nil
+	}
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	switch vol := filepath.VolumeName(path); {
+	case vol == "" && os.IsPathSeparator(path[0]):
+		return filepath.Abs(filepath.VolumeName(d) + path)
+	case vol != "" && strings.EqualFold(vol, filepath.VolumeName(d)):
+		return filepath.Abs(filepath.Join(d, path[len(vol):]))
+	case vol != "":
+		return filepath.Abs(path)
+	}
+	return filepath.Abs(filepath.Join(d, path))
 }
 
 // startIn starts a child, in job if it is not 0: suspended, so that nothing

@@ -220,6 +220,6 @@ func orphanParent() int {
 
 func orphanChild() {
 	_, _ = io.Copy(io.Discard, procs.Inherited()[0]) // end of file: the parent is gone
-	fmt.Printf("orphan pid=%d parent-was=%d parent-now=%d\n", os.Getpid(), forkState.Value, os.Getppid())
+	fmt.Printf("orphan pid=%d parent-was=%d parent-now=%d\n", os.Getpid(), forkState.Value, parentAfterExit(forkState.Value))
 	fmt.Println("orphan still writes to the inherited stdout")
 }

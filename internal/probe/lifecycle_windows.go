@@ -41,6 +41,11 @@ func describe(pid int) string {
 	return fmt.Sprintf("zombie=no process-object=kept exitcode=%d", code)
 }
 
+// parentAfterExit returns this process's parent PID once its parent, was,
+// has exited: Windows never reparents, so it is the recorded PID of the
+// exited parent, at once.
+func parentAfterExit(int) int { return os.Getppid() }
+
 // sessionInfo says whether this process has a console: a PDetach child has
 // none.
 func sessionInfo() string {

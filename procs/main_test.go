@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/forkport/forkport/internal/leakcheck"
 	"github.com/forkport/forkport/internal/testutil"
@@ -141,6 +142,22 @@ func readReport(t *testing.T, path string) report {
 	var r report
 	require.NoError(t, json.Unmarshal(b, &r))
 	return r
+}
+
+// waitReport waits for a child that keeps running to write its report, and
+// returns it. It polls, for at most a minute.
+func waitReport(t *testing.T, path string) report {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var r report
+		b, err := os.ReadFile(path)
+		if err == nil && json.Unmarshal(b, &r) == nil {
+			return r
+		}
+		require.False(t, time.Now().After(deadline), "no report in %s after a minute", path)
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func writeReport(path string, r report) {

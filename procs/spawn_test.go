@@ -39,6 +39,9 @@ func TestSpawnNoWaitThenWaitpid(t *testing.T) {
 	pid, err := procs.Spawnv(procs.PNoWait, exe(t), []string{helperArgv0("exit", ""), "5"})
 	require.NoError(t, err)
 	require.NotEqual(t, os.Getpid(), pid)
+	// The child has exited before Waitpid: a PNoWait that reaped it
+	// itself, losing the status, fails here at once instead of racing.
+	waitExited(t, pid)
 	st, err := procs.Waitpid(pid)
 	require.NoError(t, err)
 	assert.Equal(t, pid, st.Pid())

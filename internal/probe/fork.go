@@ -62,6 +62,7 @@ func init() {
 		fmt.Printf("grandchild pid=%d ppid=%d\n", os.Getpid(), os.Getppid())
 	})
 	procs.Register("probe.orphan", orphanChild)
+	procs.Register("probe.exit", exitChild)
 }
 
 // ForkProbe runs one fork experiment, named by its argument:
@@ -74,9 +75,11 @@ func init() {
 //	fdnums      the descriptor number of an inherited file in parent and child
 //	grandchild  the child forks a grandchild
 //	orphan      the parent exits at once; the child reports its new parent
+//	exit        the child's entry point defers a print and calls procs.Exit(3)
+//	exit-return the same entry point returns normally instead
 func ForkProbe(args []string) int {
 	if len(args) != 1 {
-		return usage("forkprobe", "usage: forkprobe pids|copy|globals|restart|files|fdnums|grandchild|orphan")
+		return usage("forkprobe", "usage: forkprobe pids|copy|globals|restart|files|fdnums|grandchild|orphan|exit|exit-return")
 	}
 	switch args[0] {
 	case "pids":
@@ -114,6 +117,10 @@ func ForkProbe(args []string) int {
 		return forkAndWait("probe.grandparent", nil, nil)
 	case "orphan":
 		return orphanParent()
+	case "exit":
+		return exitParent(3)
+	case "exit-return":
+		return exitParent(0)
 	}
 	return usage("forkprobe", "unknown experiment %q", args[0])
 }
@@ -222,4 +229,29 @@ func orphanChild() {
 	_, _ = io.Copy(io.Discard, procs.Inherited()[0]) // end of file: the parent is gone
 	fmt.Printf("orphan pid=%d parent-was=%d parent-now=%d\n", os.Getpid(), forkState.Value, parentAfterExit(forkState.Value))
 	fmt.Println("orphan still writes to the inherited stdout")
+}
+
+// exitParent forks a child whose entry point defers a print and then calls
+// procs.Exit(code), or returns normally for code 0, and prints the status
+// it sees.
+func exitParent(code int) int {
+	forkState.Value = code
+	p, err := procs.Fork("probe.exit")
+	if err != nil {
+		return fail("forkprobe", err)
+	}
+	st, err := p.Wait()
+	if err != nil {
+		return fail("forkprobe", err)
+	}
+	fmt.Printf("parent: child exit status=%d\n", st.ExitCode())
+	return 0
+}
+
+func exitChild() {
+	defer fmt.Println("child deferred call ran")
+	fmt.Println("child before exit")
+	if forkState.Value != 0 {
+		procs.Exit(forkState.Value)
+	}
 }

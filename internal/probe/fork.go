@@ -31,6 +31,9 @@ func init() {
 		fmt.Printf("child pid=%d ppid=%d\n", os.Getpid(), os.Getppid())
 	})
 	procs.Register("probe.copy", copyChild)
+	procs.Register("probe.copyagain", func() {
+		fmt.Printf("second child value=%d at start\n", forkState.Value)
+	})
 	procs.Register("probe.globals", func() {
 		fmt.Printf("child declared=%d undeclared=%d\n", forkState.Value, undeclared)
 	})
@@ -147,7 +150,8 @@ func forkAndWait(name string, attr *procs.Attr, parent func(*procs.Process)) int
 
 // copyParent: the parent sets 1, forks, sets 3, then tells the child to
 // look again; the child must see 1 both times, sets 2, and the parent must
-// still see 3 after the child has exited.
+// still see 3 after the child has exited. Then it forks a second child,
+// which must start with 3.
 func copyParent() int {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -169,7 +173,9 @@ func copyParent() int {
 		return fail("forkprobe", fmt.Errorf("child: %v %v", st, err))
 	}
 	fmt.Printf("parent value=%d after the child exited\n", forkState.Value)
-	return 0
+	// A second fork copies the value as it is now, not as it was at the
+	// first fork.
+	return forkAndWait("probe.copyagain", nil, nil)
 }
 
 func copyChild() {

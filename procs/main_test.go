@@ -16,6 +16,7 @@ import (
 	"github.com/forkport/forkport/internal/leakcheck"
 	"github.com/forkport/forkport/internal/testutil"
 	"github.com/forkport/forkport/procs"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -270,6 +271,21 @@ func evalSymlinks(t *testing.T, p string) string {
 	q, err = filepath.EvalSymlinks(q)
 	require.NoError(t, err)
 	return q
+}
+
+// assertEnvHas asserts that env sets the variable name to value, finding
+// the name as the OS compares names: on Windows the caller's PATH may be
+// spelled Path (as pwsh and cmd spell it), and a child's environment keeps
+// that spelling.
+func assertEnvHas(t *testing.T, env []string, name, value string, msg string) {
+	t.Helper()
+	for _, e := range env {
+		if k, v, ok := strings.Cut(e, "="); ok && envNameEqual(k, name) {
+			assert.Equal(t, value, v, "%s: %s", msg, k)
+			return
+		}
+	}
+	assert.Fail(t, "variable not set", "%s: no %s in %q", msg, name, env)
 }
 
 // writeFile writes content to dir/name with perm and returns its path.

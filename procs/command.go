@@ -153,8 +153,13 @@ func lookPathIn(file, pathList string) (string, error) {
 		if dir == "" {
 			dir = "."
 		}
-		// Keep the separator so exec.LookPath checks this one file.
-		candidate := dir + string(os.PathSeparator) + file
+		// Cleaned ("dir/" gives dir/file, not dir//file), with a separator
+		// (or, on Windows, a drive: "C:" gives "C:file") kept so
+		// exec.LookPath checks this one file.
+		candidate := filepath.Join(dir, file)
+		if !hasSeparator(candidate) && filepath.VolumeName(candidate) == "" {
+			candidate = "." + string(os.PathSeparator) + candidate
+		}
 		p, err := exec.LookPath(candidate)
 		if err != nil {
 			continue

@@ -27,6 +27,9 @@ func TestOnlyStdioAndGivenFilesReachChild(t *testing.T) {
 	given, err := os.Create(filepath.Join(dir, "given"))
 	require.NoError(t, err)
 	defer given.Close()
+	// /proc/self/fd names files by their resolved path, and TMPDIR may be
+	// behind a symlink.
+	givenPath, canaryPath := evalSymlinks(t, given.Name()), evalSymlinks(t, canary.Name())
 	out := filepath.Join(dir, "report.json")
 	p, err := procs.Start(exe(t), []string{helperArgv0("fds", out)}, &procs.Attr{Files: []*os.File{given}})
 	require.NoError(t, err)
@@ -43,16 +46,16 @@ func TestOnlyStdioAndGivenFilesReachChild(t *testing.T) {
 		fd, target, _ := strings.Cut(fdTarget, "=")
 		switch {
 		case fd == "0" || fd == "1" || fd == "2":
-		case fd == "3" && target == given.Name():
+		case fd == "3" && target == givenPath:
 		case runtimeFd(target), passThrough[fdTarget]:
 		default:
 			unexpected = append(unexpected, fdTarget)
 		}
 	}
-	assert.Contains(t, r.FdTargets, "3="+given.Name(), "the file passed in Attr.Files reaches the child as descriptor 3")
+	assert.Contains(t, r.FdTargets, "3="+givenPath, "the file passed in Attr.Files reaches the child as descriptor 3")
 	assert.Empty(t, unexpected, "only stdio, the given file and the child runtime's own descriptors")
 	for _, fdTarget := range r.FdTargets {
-		assert.NotContains(t, fdTarget, canary.Name(), "a file the parent did not pass must not reach the child")
+		assert.NotContains(t, fdTarget, canaryPath, "a file the parent did not pass must not reach the child")
 	}
 }
 

@@ -41,14 +41,15 @@ func TestSignalUnknownSignal(t *testing.T) {
 
 // TestLoad: many children at once, none lost, every exit code right, and
 // nothing left behind (the package's TestMain checks for strays and
-// zombies). -short scales it down.
+// zombies). -short scales it down, and so does -race on Windows (see
+// load_windows_race_test.go).
 func TestLoad(t *testing.T) {
-	spawns, forks := 1000, 200
+	spawns, forks := loadSpawns, loadForks
 	if testing.Short() {
-		spawns, forks = 100, 20
+		spawns, forks = loadSpawns/10, loadForks/10
 	}
 	start := time.Now()
-	sem := make(chan struct{}, 64)
+	sem := make(chan struct{}, loadConcurrency)
 	var wg sync.WaitGroup
 	errs := make(chan error, spawns+forks)
 	for i := range spawns {
@@ -97,6 +98,6 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, spawns+forks, n, "every child accounted for")
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	t.Logf("%d spawns (64 at a time): %.0f children/s; %d forks: %.0f forks/s; Go heap in use %d KiB",
-		spawns, spawnRate, forks, forkRate, ms.HeapInuse>>10)
+	t.Logf("%d spawns (%d at a time): %.0f children/s; %d forks: %.0f forks/s; Go heap in use %d KiB",
+		spawns, loadConcurrency, spawnRate, forks, forkRate, ms.HeapInuse>>10)
 }

@@ -27,6 +27,8 @@ func TestLookPath(t *testing.T) {
 		{"the given PATH is the one searched", "child", []string{"PATH=" + empty}, "", []error{exec.ErrNotFound, os.ErrNotExist}},
 		{"no PATH in the given environment: no search", "child", []string{"HOME=/"}, "", []error{exec.ErrNotFound}},
 		{"a relative PATH element is refused", "child", []string{"PATH=."}, "", []error{exec.ErrNotFound}},
+		{"a PATH element ending in a separator: the path is clean", "child", []string{"PATH=" + binDir + string(os.PathSeparator)}, child, nil},
+		{"an unclean PATH element: the path is clean", "child", []string{"PATH=" + binDir + string(os.PathSeparator) + "." + string(os.PathSeparator)}, child, nil},
 		{"a path is checked, not searched", child, []string{"PATH=" + empty}, child, nil},
 		{"empty name", "", nil, "", []error{exec.ErrNotFound}},
 		{"NUL in the name", "ch\x00ild", nil, "", []error{os.ErrInvalid}},

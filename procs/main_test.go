@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/forkport/forkport/internal/leakcheck"
 	"github.com/forkport/forkport/internal/testutil"
 	"github.com/forkport/forkport/procs"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,6 +36,7 @@ type report struct {
 	Args      []string
 	Env       []string
 	Dir       string
+	Exe       string   // os.Executable: which copy of the test binary runs
 	Sid, Pgid int      // Unix only
 	Console   bool     // Windows only: attached to a console
 	Note      string   // free text, such as a value of copied state
@@ -150,6 +153,22 @@ func readReport(t *testing.T, path string) report {
 	return r
 }
 
+// waitReport waits for a child that keeps running to write its report, and
+// returns it. It polls, for at most a minute.
+func waitReport(t *testing.T, path string) report {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var r report
+		b, err := os.ReadFile(path)
+		if err == nil && json.Unmarshal(b, &r) == nil {
+			return r
+		}
+		require.False(t, time.Now().After(deadline), "no report in %s after a minute", path)
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func writeReport(path string, r report) {
 	r.Pid, r.Ppid = os.Getpid(), os.Getppid()
 	if r.Args == nil {
@@ -159,6 +178,7 @@ func writeReport(path string, r report) {
 		r.Env = os.Environ()
 	}
 	r.Dir, _ = os.Getwd()
+	r.Exe, _ = os.Executable()
 	fillSys(&r)
 	b, err := json.Marshal(r)
 	if err == nil {
@@ -246,6 +266,34 @@ func waitCode(t *testing.T, p *procs.Process) int {
 	st, err := p.Wait()
 	require.NoError(t, err)
 	return st.ExitCode()
+}
+
+// evalSymlinks makes p absolute and resolves it as the OS names it in a working directory, in
+// /proc/self/fd or in os.Executable (and, on Windows, with long names for
+// short ones): compare paths under TMPDIR only once both are resolved, as
+// TMPDIR may be behind a symlink (on macOS /var is one, to /private/var).
+func evalSymlinks(t *testing.T, p string) string {
+	t.Helper()
+	q, err := filepath.Abs(p)
+	require.NoError(t, err)
+	q, err = filepath.EvalSymlinks(q)
+	require.NoError(t, err)
+	return q
+}
+
+// assertEnvHas asserts that env sets the variable name to value, finding
+// the name as the OS compares names: on Windows the caller's PATH may be
+// spelled Path (as pwsh and cmd spell it), and a child's environment keeps
+// that spelling.
+func assertEnvHas(t *testing.T, env []string, name, value string, msg string) {
+	t.Helper()
+	for _, e := range env {
+		if k, v, ok := strings.Cut(e, "="); ok && envNameEqual(k, name) {
+			assert.Equal(t, value, v, "%s: %s", msg, k)
+			return
+		}
+	}
+	assert.Fail(t, "variable not set", "%s: no %s in %q", msg, name, env)
 }
 
 // writeFile writes content to dir/name with perm and returns its path.

@@ -28,7 +28,8 @@ type Process struct {
 // zero value, means what the chapter's calls do: inherit stdin, stdout,
 // stderr, the environment and the working directory.
 type Attr struct {
-	// Dir is the child's working directory; "" means the caller's.
+	// Dir is the child's working directory; "" means the caller's. A
+	// relative program path given to Start is relative to Dir.
 	Dir string
 	// Env is the child's whole environment; nil means the caller's.
 	Env []string
@@ -96,19 +97,28 @@ func (a *Attr) stdio() []*os.File {
 
 // Start starts the program at path (no PATH search) with argv and attr, and
 // returns at once. It is the building block of Spawn*(PNoWait) with the
-// options the Python calls lack, such as Attr.Group for KillTree.
+// options the Python calls lack, such as Attr.Group for KillTree. A
+// relative path is relative to Attr.Dir when it is set, as with
+// os.StartProcess and exec.Cmd: the program checked is the one run.
 func Start(path string, argv []string, attr *Attr) (*Process, error) {
 	if attr == nil {
 		attr = &Attr{}
 	}
-	c, err := newCommand("start", path, argv, attr.Env, false, attr.Env != nil)
-	if err != nil {
-		return nil, err
+	if err := validate(path, argv, attr.Env); err != nil {
+		return nil, wrap("start", path, err)
 	}
 	if err := attr.check(); err != nil {
 		return nil, wrap("start", path, err)
 	}
-	p, err := start(c.path, c.argv, attr, nil)
+	prog, err := inDir(attr.Dir, path)
+	if err != nil {
+		return nil, wrap("start", path, err)
+	}
+	prog, err = checkProgram(prog)
+	if err != nil {
+		return nil, wrap("start", path, err)
+	}
+	p, err := start(prog, argv, attr, nil)
 	if err != nil {
 		return nil, wrap("start", path, err)
 	}

@@ -4,8 +4,20 @@ package procs
 
 import (
 	"os"
+	"path/filepath"
 	"syscall"
 )
+
+// inDir returns the program a child started in dir runs for path: path
+// itself when it is absolute or dir is "", else dir/path, made absolute
+// (dir may itself be relative to the caller's working directory, and the
+// child changes to dir before it execs).
+func inDir(dir, path string) (string, error) {
+	if dir == "" || path == "" || filepath.IsAbs(path) {
+		return path, nil
+	}
+	return filepath.Abs(filepath.Join(dir, path))
+}
 
 // start starts a child with the standard files of attr, then extra (the fork
 // emulation's state pipe), then attr.Files, at file descriptors 0, 1, 2, 3...

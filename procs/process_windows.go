@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"unicode/utf16"
@@ -32,6 +34,30 @@ func start(path string, argv []string, attr *Attr, extra []*os.File) (*Process, 
 	return p, nil
 }
 
+// inDir returns the program a child started in dir runs for path, as
+// os.StartProcess finds it (CreateProcess would look relative to the
+// caller's directory; Go looks relative to dir): path itself when it is
+// absolute or dir is "", a rooted path (`\x`) on dir's volume, a
+// drive-relative one ("C:x") in dir when on dir's drive, else dir\path.
+func inDir(dir, path string) (string, error) {
+	if dir == "" || path == "" || filepath.IsAbs(path) {
+		return path, nil
+	}
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	switch vol := filepath.VolumeName(path); {
+	case vol == "" && os.IsPathSeparator(path[0]):
+		return filepath.Abs(filepath.VolumeName(d) + path)
+	case vol != "" && strings.EqualFold(vol, filepath.VolumeName(d)):
+		return filepath.Abs(filepath.Join(d, path[len(vol):]))
+	case vol != "":
+		return filepath.Abs(path)
+	}
+	return filepath.Abs(filepath.Join(d, path))
+}
+
 // startIn starts a child, in job if it is not 0: suspended, so that nothing
 // the child starts can escape the job before the child is in it.
 func startIn(job windows.Handle, path string, argv []string, attr *Attr, extra []*os.File) (*Process, error) {
@@ -44,16 +70,10 @@ func startIn(job windows.Handle, path string, argv []string, attr *Attr, extra [
 	}
 	// Only the handles listed are inherited (Go passes an explicit handle
 	// list to CreateProcess), but each must be marked inheritable.
-	for _, h := range handles {
-		if err := windows.SetHandleInformation(windows.Handle(h), windows.HANDLE_FLAG_INHERIT, windows.HANDLE_FLAG_INHERIT); err != nil {
-			return nil, os.NewSyscallError("SetHandleInformation", err)
-		}
+	if err := markInheritable(handles); err != nil {
+		return nil, err
 	}
-	defer func() {
-		for _, h := range handles {
-			_ = windows.SetHandleInformation(windows.Handle(h), windows.HANDLE_FLAG_INHERIT, 0)
-		}
-	}()
+	defer unmarkInheritable(handles)
 	sys := &syscall.SysProcAttr{AdditionalInheritedHandles: handles}
 	if attr.Detach {
 		sys.CreationFlags |= windows.DETACHED_PROCESS | windows.CREATE_NEW_PROCESS_GROUP
@@ -79,15 +99,60 @@ func startIn(job windows.Handle, path string, argv []string, attr *Attr, extra [
 	return &Process{Pid: op.Pid, proc: op}, nil
 }
 
+// inheritUsers counts, for each handle, the starts in progress that need it
+// inheritable: the first sets the flag, the last clears it, so that two
+// concurrent starts passing the same file do not clear it under each other
+// (CreateProcess refuses a handle list with a handle not inheritable).
+var (
+	inheritMu    sync.Mutex
+	inheritUsers = map[syscall.Handle]int{}
+)
+
+func markInheritable(handles []syscall.Handle) error {
+	inheritMu.Lock()
+	defer inheritMu.Unlock()
+	for i, h := range handles {
+		if inheritUsers[h] == 0 {
+			if err := windows.SetHandleInformation(windows.Handle(h), windows.HANDLE_FLAG_INHERIT, windows.HANDLE_FLAG_INHERIT); err != nil {
+				unmarkLocked(handles[:i])
+				return os.NewSyscallError("SetHandleInformation", err)
+			}
+		}
+		inheritUsers[h]++
+	}
+	return nil
+}
+
+func unmarkInheritable(handles []syscall.Handle) {
+	inheritMu.Lock()
+	defer inheritMu.Unlock()
+	unmarkLocked(handles)
+}
+
+func unmarkLocked(handles []syscall.Handle) {
+	for _, h := range handles {
+		if inheritUsers[h]--; inheritUsers[h] > 0 {
+			continue
+		}
+		delete(inheritUsers, h)
+		_ = windows.SetHandleInformation(windows.Handle(h), windows.HANDLE_FLAG_INHERIT, 0)
+	}
+}
+
 // maxCommandLine is the longest command line CreateProcess accepts, in
 // UTF-16 code units, without the terminating NUL.
 const maxCommandLine = 32767 - 1
 
 // checkCommandLine refuses an argv whose quoted command line Windows could
 // not pass, with E2BIG as Unix's execve would for one over ARG_MAX (Wine
-// would otherwise cut the command line short without a word).
+// would otherwise cut the command line short without a word). It measures
+// the command line os.StartProcess builds: every element, argv[0] included,
+// quoted with syscall.EscapeArg and joined with spaces.
 func checkCommandLine(argv []string) error {
-	n := len(utf16.Encode([]rune(windows.ComposeCommandLine(argv))))
+	n := len(argv) - 1 // the spaces
+	for _, a := range argv {
+		n += len(utf16.Encode([]rune(syscall.EscapeArg(a))))
+	}
 	if n > maxCommandLine {
 		return fmt.Errorf("command line of %d characters is longer than Windows' limit of %d: %w", n, maxCommandLine, syscall.E2BIG)
 	}

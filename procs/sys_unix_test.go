@@ -14,6 +14,9 @@ import (
 
 const exeSuffix = ""
 
+// envNameEqual compares environment variable names as Unix does: exactly.
+func envNameEqual(a, b string) bool { return a == b }
+
 func fillSys(r *report) {
 	r.Sid, _ = unix.Getsid(0)
 	r.Pgid = unix.Getpgrp()

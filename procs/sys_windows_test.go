@@ -1,6 +1,7 @@
 package procs_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,6 +9,10 @@ import (
 )
 
 const exeSuffix = ".exe"
+
+// envNameEqual compares environment variable names as Windows does:
+// case-insensitively.
+func envNameEqual(a, b string) bool { return strings.EqualFold(a, b) }
 
 var getConsoleWindow = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleWindow")
 

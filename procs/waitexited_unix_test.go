@@ -8,17 +8,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // waitExited blocks until child pid has exited (ps shows it as a zombie),
-// without reaping it.
+// without reaping it. A child already reaped fails the test at once.
 func waitExited(t *testing.T, pid int) {
 	t.Helper()
 	for {
 		out, _ := exec.Command("ps", "-o", "stat=", "-p", strconv.Itoa(pid)).Output()
-		if strings.HasPrefix(strings.TrimSpace(string(out)), "Z") {
+		state := strings.TrimSpace(string(out))
+		if strings.HasPrefix(state, "Z") {
 			return
 		}
+		require.NotEmpty(t, state, "process %d is gone: reaped by someone else before the test waited for it", pid)
 		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -13,6 +13,13 @@ import (
 // exit after greeting but goes back into the parent's loop.
 var fork1NoExit bool
 
+// fork1Lines is the lock every fork1 process holds while it reads a line:
+// with -noexit several processes read stdin, a byte at a time, and without
+// it two of them could split a line ("q" to one, its newline to another).
+// A terminal hands out whole lines; so does the lock. The top process
+// creates it, and each child inherits it (procs.Attr.Files).
+var fork1Lines *os.File
+
 func init() {
 	procs.Copy("chapter.fork1.noexit", &fork1NoExit)
 	procs.Register("chapter.fork1.child", fork1Child)
@@ -30,6 +37,11 @@ func Fork1(args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	var err error
+	if fork1Lines, err = newLineLock(); err != nil {
+		fmt.Fprintf(os.Stderr, "fork1: %v\n", err)
+		return 1
+	}
 	return fork1Loop(false)
 }
 
@@ -38,7 +50,7 @@ func Fork1(args []string) int {
 func fork1Loop(readFirst bool) int {
 	for {
 		if readFirst {
-			line, err := readLine(os.Stdin)
+			line, err := readWholeLine()
 			if err == io.EOF {
 				fmt.Fprintf(os.Stderr, "fork1: process %d: end of input before q\n", os.Getpid())
 				return 0
@@ -52,7 +64,7 @@ func fork1Loop(readFirst bool) int {
 			}
 		}
 		readFirst = true
-		p, err := procs.Fork("chapter.fork1.child")
+		p, err := procs.ForkWith("chapter.fork1.child", &procs.Attr{Files: []*os.File{fork1Lines}})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "fork1: %v\n", err)
 			return 1
@@ -61,7 +73,20 @@ func fork1Loop(readFirst bool) int {
 	}
 }
 
+// readWholeLine reads a line from stdin holding the line lock.
+func readWholeLine() (string, error) {
+	if err := lockLines(fork1Lines); err != nil {
+		return "", err
+	}
+	line, err := readLine(os.Stdin)
+	if uerr := unlockLines(fork1Lines); err == nil {
+		err = uerr
+	}
+	return line, err
+}
+
 func fork1Child() {
+	fork1Lines = procs.Inherited()[0]
 	fmt.Printf("Hello from child %d\n", os.Getpid())
 	if !fork1NoExit {
 		procs.Exit(0) // else goes back to the parent's loop

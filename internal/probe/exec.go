@@ -58,8 +58,9 @@ func ExecProbe(args []string) int {
 
 // SpawnProbe calls one spawn variant: spawnprobe [-env NAME=value]... MODE
 // VARIANT PROG ARGV0 ARGS..., MODE one of P_WAIT, P_NOWAIT, P_DETACH,
-// P_OVERLAY. It prints what the call returned; for P_NOWAIT it then reaps
-// the child with Waitpid (twice: the second must fail with ECHILD); for
+// P_OVERLAY. It prints what the call returned; for P_NOWAIT it then waits
+// until the child has exited, without reaping it, and reaps it with Waitpid
+// (twice: the second must fail with ECHILD); for
 // P_DETACH it exits at once, leaving the child running.
 func SpawnProbe(args []string) int {
 	fs := flag.NewFlagSet("spawnprobe", flag.ContinueOnError)
@@ -117,6 +118,12 @@ func SpawnProbe(args []string) int {
 		fmt.Printf("spawn returned=%d\n", n)
 	case procs.PNoWait:
 		fmt.Printf("spawn returned pid=%d\n", n)
+		// The child has exited before waitpid is called: a PNoWait that
+		// reaped its child itself (and lost the status) fails at once.
+		if err := waitExitedNotReaped(n); err != nil {
+			return fail("spawnprobe", err)
+		}
+		fmt.Println("child exited, not yet reaped")
 		st, err := procs.Waitpid(n)
 		if err != nil {
 			return fail("spawnprobe", err)

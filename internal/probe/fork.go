@@ -31,6 +31,9 @@ func init() {
 		fmt.Printf("child pid=%d ppid=%d\n", os.Getpid(), os.Getppid())
 	})
 	procs.Register("probe.copy", copyChild)
+	procs.Register("probe.copyagain", func() {
+		fmt.Printf("second child value=%d at start\n", forkState.Value)
+	})
 	procs.Register("probe.globals", func() {
 		fmt.Printf("child declared=%d undeclared=%d\n", forkState.Value, undeclared)
 	})
@@ -62,6 +65,7 @@ func init() {
 		fmt.Printf("grandchild pid=%d ppid=%d\n", os.Getpid(), os.Getppid())
 	})
 	procs.Register("probe.orphan", orphanChild)
+	procs.Register("probe.exit", exitChild)
 }
 
 // ForkProbe runs one fork experiment, named by its argument:
@@ -74,9 +78,11 @@ func init() {
 //	fdnums      the descriptor number of an inherited file in parent and child
 //	grandchild  the child forks a grandchild
 //	orphan      the parent exits at once; the child reports its new parent
+//	exit        the child's entry point defers a print and calls procs.Exit(3)
+//	exit-return the same entry point returns normally instead
 func ForkProbe(args []string) int {
 	if len(args) != 1 {
-		return usage("forkprobe", "usage: forkprobe pids|copy|globals|restart|files|fdnums|grandchild|orphan")
+		return usage("forkprobe", "usage: forkprobe pids|copy|globals|restart|files|fdnums|grandchild|orphan|exit|exit-return")
 	}
 	switch args[0] {
 	case "pids":
@@ -114,6 +120,10 @@ func ForkProbe(args []string) int {
 		return forkAndWait("probe.grandparent", nil, nil)
 	case "orphan":
 		return orphanParent()
+	case "exit":
+		return exitParent(3)
+	case "exit-return":
+		return exitParent(0)
 	}
 	return usage("forkprobe", "unknown experiment %q", args[0])
 }
@@ -140,7 +150,8 @@ func forkAndWait(name string, attr *procs.Attr, parent func(*procs.Process)) int
 
 // copyParent: the parent sets 1, forks, sets 3, then tells the child to
 // look again; the child must see 1 both times, sets 2, and the parent must
-// still see 3 after the child has exited.
+// still see 3 after the child has exited. Then it forks a second child,
+// which must start with 3.
 func copyParent() int {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -162,7 +173,9 @@ func copyParent() int {
 		return fail("forkprobe", fmt.Errorf("child: %v %v", st, err))
 	}
 	fmt.Printf("parent value=%d after the child exited\n", forkState.Value)
-	return 0
+	// A second fork copies the value as it is now, not as it was at the
+	// first fork.
+	return forkAndWait("probe.copyagain", nil, nil)
 }
 
 func copyChild() {
@@ -224,6 +237,31 @@ func orphanParent() int {
 
 func orphanChild() {
 	_, _ = io.Copy(io.Discard, procs.Inherited()[0]) // end of file: the parent is gone
-	fmt.Printf("orphan pid=%d parent-was=%d parent-now=%d\n", os.Getpid(), forkState.Value, os.Getppid())
+	fmt.Printf("orphan pid=%d parent-was=%d parent-now=%d\n", os.Getpid(), forkState.Value, parentAfterExit(forkState.Value))
 	fmt.Println("orphan still writes to the inherited stdout")
+}
+
+// exitParent forks a child whose entry point defers a print and then calls
+// procs.Exit(code), or returns normally for code 0, and prints the status
+// it sees.
+func exitParent(code int) int {
+	forkState.Value = code
+	p, err := procs.Fork("probe.exit")
+	if err != nil {
+		return fail("forkprobe", err)
+	}
+	st, err := p.Wait()
+	if err != nil {
+		return fail("forkprobe", err)
+	}
+	fmt.Printf("parent: child exit status=%d\n", st.ExitCode())
+	return 0
+}
+
+func exitChild() {
+	defer fmt.Println("child deferred call ran")
+	fmt.Println("child before exit")
+	if forkState.Value != 0 {
+		procs.Exit(forkState.Value)
+	}
 }

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -13,12 +14,19 @@ func psState(pid int) string {
 	return strings.TrimSpace(string(out))
 }
 
-// waitExitedNotReaped polls ps until pid shows as a zombie.
+// waitExitedNotReaped polls ps until pid shows as a zombie. A pid that ps
+// no longer shows has been reaped already, by someone else: an error, at
+// once.
 func waitExitedNotReaped(pid int) error {
-	for !strings.HasPrefix(psState(pid), "Z") {
+	for {
+		switch s := psState(pid); {
+		case strings.HasPrefix(s, "Z"):
+			return nil
+		case s == "":
+			return fmt.Errorf("process %d is gone: it was reaped before the caller waited for it", pid)
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return nil
 }
 
 // describe says what ps shows of pid.

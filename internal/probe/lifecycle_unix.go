@@ -26,6 +26,23 @@ func waitExit(pid int) error {
 	}
 }
 
+// parentAfterExit returns this process's parent PID once its parent, was,
+// has exited: the PID of whoever adopted it. Linux and XNU both close an
+// exiting process's files before they reparent its children, so an orphan
+// that saw end of file on its parent's pipe may still read was from getppid
+// for a moment: poll until it changes, for at most 10 s (then return was,
+// and the claim reports it).
+func parentAfterExit(was int) int {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ppid := os.Getppid()
+		if ppid != was || time.Now().After(deadline) {
+			return ppid
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // sessionInfo names this process's session and process group.
 func sessionInfo() string {
 	sid, _ := unix.Getsid(0)

@@ -82,12 +82,33 @@ func fixtureStream(name string) string {
 	return p
 }
 
-// testModule makes a module with the fixture claim files (and README.md,
-// if readme is not empty), and returns its root.
+// suiteTest is the test file of testModule's root package: TestScripts
+// runs testdata/script with procstest.
+const suiteTest = `package forkport_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/forkport/forkport/procs/procstest"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) { procstest.Main(m, nil) }
+
+func TestScripts(t *testing.T) {
+	procstest.Run(t, testscript.Params{Dir: filepath.Join("testdata", "script")})
+}
+`
+
+// testModule makes a module with the fixture claim files, run by
+// TestScripts of its root package (and README.md, if readme is not empty),
+// and returns its root.
 func testModule(t *testing.T, readme string) string {
 	t.Helper()
 	root := testutil.TempDir(t)
 	require.NoError(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module github.com/forkport/forkport\n\ngo 1.26.0\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "scripts_test.go"), []byte(suiteTest), 0o666))
 	dir := filepath.Join(root, "testdata", "script")
 	require.NoError(t, os.MkdirAll(dir, 0o777))
 	paths, err := filepath.Glob(filepath.Join(fixtures, "script", "*.txtar"))
@@ -102,6 +123,43 @@ func testModule(t *testing.T, readme string) string {
 		require.NoError(t, os.WriteFile(filepath.Join(root, "README.md"), []byte(readme), 0o666))
 	}
 	return root
+}
+
+// writeSuite writes a test file in root/dir whose test named test calls
+// procstest.Run with Params.Dir set to the Go expression dirExpr.
+func writeSuite(t *testing.T, root, dir, test, dirExpr string) {
+	t.Helper()
+	src := `package sub_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	pt "github.com/forkport/forkport/procs/procstest"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var _ = filepath.Join
+
+func ` + test + `(t *testing.T) {
+	pt.Run(t, testscript.Params{Dir: ` + dirExpr + `})
+}
+`
+	require.NoError(t, os.MkdirAll(filepath.Join(root, dir), 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(root, dir, "claims_test.go"), []byte(src), 0o666))
+}
+
+// copyClaims copies the fixture claim files into dir.
+func copyClaims(t *testing.T, dir string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o777))
+	paths, err := filepath.Glob(filepath.Join(fixtures, "script", "*.txtar"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(p)), data, 0o666))
+	}
 }
 
 type harness struct {
@@ -247,7 +305,7 @@ func TestCheck(t *testing.T) {
 			if run == "" {
 				run = "^TestScripts$"
 			}
-			assert.Equal(t, []string{"test", "-json", "-count=1", "-run", run, "-timeout", "10m0s", "."}, args)
+			assert.Equal(t, []string{"test", "-json", "-count=1", "-run", run, "-timeout", "10m0s", "github.com/forkport/forkport"}, args)
 
 			leg := readLegFile(t, jsonOut)
 			assert.Equal(t, "linux/amd64", leg.Leg)
@@ -405,7 +463,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "outside the module",
 			setup: func(t *testing.T, h *harness) { t.Setenv("FAKE_GO_GOMOD", os.DevNull) },
-			want:  "forkport: not inside the forkport module (go env GOMOD is empty): run forkport from the repository\n",
+			want:  "forkport: not inside a Go module (go env GOMOD is empty): run forkport in the root of a module whose tests call procstest.Run\n",
 		},
 		{
 			name:  "go env fails",
@@ -419,6 +477,36 @@ func TestErrors(t *testing.T) {
 				require.NoError(t, os.WriteFile(p, []byte("# claim: c\n# source: s\n# expect:\n#   linux: holds\n#   darwin: holds\n#   windows: differs\n"), 0o666))
 			},
 			want: "forkport: malformed claim header: " + filepath.Join("testdata", "script", "zombie.txtar") + ":6: windows: differs needs a reason: \"differs — <why>\"\n",
+		},
+		{
+			name: "no procstest tests",
+			setup: func(t *testing.T, h *harness) {
+				require.NoError(t, os.Remove(filepath.Join(h.root, "scripts_test.go")))
+			},
+			want: "forkport: no claims to check: no test in ./... calls procstest.Run with a constant Params.Dir (see go doc github.com/forkport/forkport/procs/procstest)\n",
+		},
+		{
+			name: "claim directory missing",
+			setup: func(t *testing.T, h *harness) {
+				writeSuite(t, h.root, "sub", "TestClaims", `"testdata/nope"`)
+			},
+			want: "forkport: claim directory " + filepath.Join("sub", "testdata", "nope") + " (Params.Dir of TestClaims): file does not exist\n",
+		},
+		{
+			name: "claim id in two suites",
+			setup: func(t *testing.T, h *harness) {
+				writeSuite(t, h.root, "sub", "TestClaims", `filepath.Join("testdata", "script")`)
+				copyClaims(t, filepath.Join(h.root, "sub", "testdata", "script"))
+			},
+			want: "forkport: claim \"exec-replaces\" is in both " + filepath.Join("testdata", "script") + " and " + filepath.Join("sub", "testdata", "script") + ": claim ids must be unique in a module\n",
+		},
+		{
+			name: "package pattern names no directory", args: []string{"./nope"},
+			want: "forkport: package pattern \"./nope\": no such directory in the module: file does not exist\n",
+		},
+		{
+			name: "package pattern outside the module", args: []string{"./../x"},
+			want: "forkport: package pattern \"./../x\": want a directory of the module, as \".\", \"./dir\" or \"./dir/...\": invalid argument\n",
 		},
 		{
 			name: "unknown leg", args: []string{"-leg", "plan9"},
@@ -443,7 +531,7 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name: "stray argument", args: []string{"fork"},
-			want: "forkport: unexpected argument \"fork\" (subcommands: merge, readme) (run forkport -h for help)\n",
+			want: "forkport: unexpected argument \"fork\" (subcommands: merge, readme; packages: ., ./dir, ./dir/...) (run forkport -h for help)\n",
 		},
 		{
 			name: "-run matches nothing", args: []string{"-run", "^nothing$"},
@@ -593,4 +681,38 @@ func twoLegs(t *testing.T, root, rawName string) (h *harness, linuxDoc, raw stri
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(raw, data, 0o666))
 	return h, linuxDoc, raw
+}
+
+// TestSuitesOfEveryPackage: forkport runs every package's procstest.Run
+// test, whatever it is called, and a package pattern narrows that.
+func TestSuitesOfEveryPackage(t *testing.T) {
+	root := testModule(t, "")
+	writeSuite(t, root, filepath.Join("cmd", "tool"), "TestToolClaims", `filepath.Join("testdata", "claims")`)
+	dir := filepath.Join(root, "cmd", "tool", "testdata", "claims")
+	require.NoError(t, os.MkdirAll(dir, 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tool-exits.txtar"), []byte(
+		"# claim: the tool exits 0.\n# source: its manual\n# expect:\n#   linux: holds\n#   darwin: holds\n#   windows: holds\n\nexec tool\n"), 0o666))
+	tests := []struct {
+		name   string
+		args   []string
+		pkgs   []string
+		run    string
+		claims int
+	}{
+		{"every package", nil, []string{"github.com/forkport/forkport", "github.com/forkport/forkport/cmd/tool"}, "^(TestScripts|TestToolClaims)$", 5},
+		{"one package", []string{"./cmd/..."}, []string{"github.com/forkport/forkport/cmd/tool"}, "^TestToolClaims$", 1},
+		{"-run across packages", []string{"-run", "tool|zombie"}, []string{"github.com/forkport/forkport", "github.com/forkport/forkport/cmd/tool"}, "^(TestScripts|TestToolClaims)$/^(tool-exits|zombie)$", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, root, "linux-pass.json", 0)
+			h.run(append([]string{"-format", "json"}, tt.args...)...)
+			require.Empty(t, h.stderr.String())
+			_, args := h.goTestArgs()
+			assert.Equal(t, append([]string{"test", "-json", "-count=1", "-run", tt.run, "-timeout", "10m0s"}, tt.pkgs...), args)
+			var leg verdict.Leg
+			require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &leg))
+			assert.Len(t, leg.Claims, tt.claims)
+		})
+	}
 }

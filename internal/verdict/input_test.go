@@ -121,3 +121,39 @@ func TestReadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestReadInputBounded(t *testing.T) {
+	_, err := verdict.ReadInputLimit(strings.NewReader(strings.Repeat(" ", 11)), 10)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "larger than 10 bytes")
+	_, err = verdict.ReadInputLimit(strings.NewReader(`{"Action":"start","Package":"p"}`+"\n"), 100)
+	assert.NoError(t, err)
+}
+
+// FuzzReadInput: a saved leg or stream is input from outside the program;
+// reading it, judging it and merging it must fail cleanly, never panic.
+func FuzzReadInput(f *testing.F) {
+	for _, name := range []string{"linux-pass.json", "linux-broken.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "streams", name))
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	f.Add([]byte(`{"format":"forkport.leg/v1","leg":"linux","os":"linux","claims":[{"id":"x","status":"pass"}]}`))
+	f.Add([]byte(`{"format":"forkport.leg/v1","leg":"windows-wine","os":"windows","wine":true}`))
+	f.Add([]byte(`{"Action":"fail","Package":"p","Test":"TestScripts/x","Output":"panic: test timed out after 1s\n"}`))
+	cs := loadClaims(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := verdict.ReadInput(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		leg := in.Leg
+		if in.Stream != nil {
+			leg = verdict.Evaluate(cs, in.Stream, verdict.LegInfo{Name: "linux", OS: "linux"}, "")
+		}
+		m := verdict.Merge(cs, []*verdict.Leg{leg}, nil)
+		var b bytes.Buffer
+		verdict.WriteMatrixText(&b, m, verdict.TextOptions{})
+		verdict.WriteMatrixMarkdown(&b, m)
+	})
+}

@@ -15,7 +15,7 @@ import (
 
 const pkg = "github.com/forkport/forkport"
 
-func loadClaims(t *testing.T) []*claims.Claim {
+func loadClaims(t testing.TB) []*claims.Claim {
 	t.Helper()
 	cs, err := claims.Load(filepath.Join("testdata", "script"))
 	require.NoError(t, err)

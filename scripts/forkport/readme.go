@@ -88,10 +88,11 @@ func claimsBlock(cs []*claims.Claim) string {
 	return b.String()
 }
 
-// linuxBlock is the linux block's content: the command and its text output.
-func linuxBlock(leg *verdict.Leg) string {
+// linuxBlock is the linux block's content: the command (with the package
+// patterns it was given) and its text output.
+func linuxBlock(leg *verdict.Leg, pkgs []string) string {
 	var b bytes.Buffer
-	b.WriteString("```text\n$ go run ./scripts/forkport\n")
+	b.WriteString("```text\n$ " + strings.Join(append([]string{"go run ./scripts/forkport"}, pkgs...), " ") + "\n")
 	verdict.WriteLegText(&b, leg, verdict.TextOptions{})
 	b.WriteString("```\n")
 	return b.String()
@@ -157,7 +158,7 @@ func (a *app) readme(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		blocks[blockLinux] = linuxBlock(linux)
+		blocks[blockLinux] = linuxBlock(linux, pkgs)
 		if hasBlock(doc, blockMatrix) {
 			wine, err := a.readmeLeg(ctx, m, pkgs, wineFile, verdict.WineLeg, install)
 			if err != nil {

@@ -106,7 +106,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 		keepResults(leg, cs)
 		return leg, nil
 	}
-	info, err := a.hostLeg(m, o.leg)
+	info, err := a.hostLeg(m, o.leg, cs)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 
 // hostLeg is the leg this machine runs: its own (GOOS/GOARCH of the go
 // command), or windows-wine.
-func (a *app) hostLeg(m *module, name string) (verdict.LegInfo, error) {
+func (a *app) hostLeg(m *module, name string, cs []*claims.Claim) (verdict.LegInfo, error) {
 	host := m.goos + "/" + m.goarch
 	if name == "" {
 		name = host
@@ -174,9 +174,20 @@ func (a *app) hostLeg(m *module, name string) (verdict.LegInfo, error) {
 	info, err := verdict.ParseLeg(name)
 	if err != nil {
 		if name == host {
-			return info, fmt.Errorf("unknown leg %s: claims state expectations for linux, darwin and windows only", host)
+			return info, fmt.Errorf("unknown leg %s: claims state expectations for linux, darwin, windows and other GOOS values only", host)
 		}
 		return info, err
+	}
+	if !claims.KnownOS(info.OS) {
+		var missing []string
+		for _, c := range cs {
+			if _, ok := c.Expect[info.OS]; !ok {
+				missing = append(missing, c.ID)
+			}
+		}
+		if len(missing) > 0 {
+			return info, fmt.Errorf("%d claim(s) state no expectation for %s (%s): add \"%s: holds\" or \"%s: differs — reason\" to their expect: lines to check them there", len(missing), info.OS, strings.Join(missing, ", "), info.OS, info.OS)
+		}
 	}
 	switch {
 	case info.Wine:

@@ -509,13 +509,13 @@ func TestErrors(t *testing.T) {
 			want: "forkport: package pattern \"./../x\": want a directory of the module, as \".\", \"./dir\" or \"./dir/...\": invalid argument\n",
 		},
 		{
-			name: "unknown leg", args: []string{"-leg", "plan9"},
-			want: "forkport: unknown leg \"plan9\" (want linux, darwin, windows or windows-wine, optionally with /GOARCH)\n",
+			name: "unknown leg", args: []string{"-leg", "beos"},
+			want: "forkport: unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
 		},
 		{
 			name:  "unsupported host",
 			setup: func(t *testing.T, h *harness) { t.Setenv("FAKE_GO_GOOS", "freebsd") },
-			want:  "forkport: unknown leg freebsd/amd64: claims state expectations for linux, darwin and windows only\n",
+			want:  "forkport: 4 claim(s) state no expectation for freebsd (exec-replaces, fork-pid, wait-blocks, zombie): add \"freebsd: holds\" or \"freebsd: differs — reason\" to their expect: lines to check them there\n",
 		},
 		{
 			name: "another OS's leg", args: []string{"-leg", "darwin"},
@@ -550,8 +550,8 @@ func TestErrors(t *testing.T) {
 			want: "forkport: cannot read missing.json: no such file or directory\n",
 		},
 		{
-			name: "merge of an unknown leg", args: []string{"merge", "solaris=" + fixtureStream("linux-pass.json")},
-			want: "forkport: solaris=" + fixtureStream("linux-pass.json") + ": unknown leg \"solaris\" (want linux, darwin, windows or windows-wine, optionally with /GOARCH)\n",
+			name: "merge of an unknown leg", args: []string{"merge", "beos=" + fixtureStream("linux-pass.json")},
+			want: "forkport: beos=" + fixtureStream("linux-pass.json") + ": unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -715,4 +715,29 @@ func TestSuitesOfEveryPackage(t *testing.T) {
 			assert.Len(t, leg.Claims, tt.claims)
 		})
 	}
+}
+
+// TestFurtherGOOS: on an OS beyond linux, darwin and windows, claims that
+// state it are judged as on any other.
+func TestFurtherGOOS(t *testing.T) {
+	root := testModule(t, "")
+	paths, err := filepath.Glob(filepath.Join(root, "testdata", "script", "*.txtar"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		data = regexp.MustCompile(`(?m)^(#\s+windows:.*)$`).ReplaceAll(data, []byte("$1\n#   freebsd: differs — no zombies here either"))
+		require.NoError(t, os.WriteFile(p, data, 0o666))
+	}
+	h := newHarness(t, root, "linux-pass.json", 0)
+	t.Setenv("FAKE_GO_GOOS", "freebsd")
+	code := h.run("-format", "json")
+	require.Equal(t, exitOK, code, h.stderr.String())
+	var leg verdict.Leg
+	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &leg))
+	assert.Equal(t, "freebsd/amd64", leg.Leg)
+	require.NotEmpty(t, leg.Claims)
+	assert.Equal(t, "fork-pid", leg.Claims[1].ID)
+	assert.Equal(t, verdict.DiffersAsExpected, leg.Claims[1].Verdict)
+	assert.Equal(t, "no zombies here either", leg.Claims[1].Expect.Reason)
 }

@@ -741,3 +741,35 @@ func TestFurtherGOOS(t *testing.T) {
 	assert.Equal(t, verdict.DiffersAsExpected, leg.Claims[1].Verdict)
 	assert.Equal(t, "no zombies here either", leg.Claims[1].Expect.Reason)
 }
+
+// TestSuiteForms: the claim directory is found in the forms a test writes
+// it, and a test whose directory is not a constant is not a suite.
+func TestSuiteForms(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       string // claim directory relative to the package; "" for none
+	}{
+		{"literal", `pt.Run(t, testscript.Params{Dir: "testdata/claims"})`, "testdata/claims"},
+		{"filepath.Join", `pt.Run(t, testscript.Params{Dir: filepath.Join("testdata", "claims")})`, "testdata/claims"},
+		{"variable", "p := testscript.Params{Dir: filepath.Join(\"testdata\", \"x\")}\n\tpt.Run(t, p)", "testdata/x"},
+		{"var declaration", "var p = testscript.Params{Dir: \"testdata/y\"}\n\tpt.Run(t, p)", "testdata/y"},
+		{"not a constant", `pt.Run(t, testscript.Params{Dir: os.Getenv("DIR")})`, ""},
+		{"another package's Run", `t.Run("x", nil)`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testutil.TempDir(t)
+			src := "package x_test\n\nimport (\n\t\"os\"\n\t\"path/filepath\"\n\t\"testing\"\n\n\tpt \"github.com/forkport/forkport/procs/procstest\"\n\t\"github.com/rogpeppe/go-internal/testscript\"\n)\n\nvar _, _ = os.Getenv, filepath.Join\n\nfunc TestX(t *testing.T) {\n\t" + tt.body + "\n}\n"
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "x_test.go"), []byte(src), 0o666))
+			got, err := suitesIn(dir)
+			require.NoError(t, err)
+			if tt.want == "" {
+				assert.Empty(t, got)
+				return
+			}
+			require.Len(t, got, 1)
+			assert.Equal(t, "TestX", got[0].Test)
+			assert.Equal(t, filepath.Join(dir, filepath.FromSlash(tt.want)), got[0].claimDir)
+		})
+	}
+}

@@ -189,8 +189,8 @@ func suitesIn(dir string) ([]suite, error) {
 				if !ok || len(call.Args) != 2 || !isSelector(call.Fun, name, "Run") {
 					return true
 				}
-				lit, ok := call.Args[1].(*ast.CompositeLit)
-				if !ok {
+				lit := paramsLiteral(fn.Body, call.Args[1])
+				if lit == nil {
 					return true
 				}
 				for _, el := range lit.Elts {
@@ -216,6 +216,43 @@ func suitesIn(dir string) ([]suite, error) {
 		}
 	}
 	return out, nil
+}
+
+// paramsLiteral is the testscript.Params literal e is: e itself, &e, or a
+// variable of body defined with := or var from one.
+func paramsLiteral(body *ast.BlockStmt, e ast.Expr) *ast.CompositeLit {
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = u.X
+	}
+	switch e := e.(type) {
+	case *ast.CompositeLit:
+		return e
+	case *ast.Ident:
+		var lit *ast.CompositeLit
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok && id.Name == e.Name && i < len(n.Rhs) {
+						if c, ok := n.Rhs[i].(*ast.CompositeLit); ok {
+							lit = c
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if id.Name == e.Name && i < len(n.Values) {
+						if c, ok := n.Values[i].(*ast.CompositeLit); ok {
+							lit = c
+						}
+					}
+				}
+			}
+			return lit == nil
+		})
+		return lit
+	}
+	return nil
 }
 
 // importName is the name f imports path as, or "".

@@ -35,9 +35,10 @@ var errNoSuites = errors.New("no claims to check")
 
 // findSuites finds the tests of the packages patterns name (relative to the
 // module root: ".", "./dir", "./dir/..."; default "./...") that call
-// procstest.Run with a testscript.Params literal whose Dir is a constant (a
-// string literal, or filepath.Join, path.Join or filepath.FromSlash of
-// string literals), by reading the packages' _test.go files. It loads
+// procstest.Run with a testscript.Params literal (or a variable the test
+// sets to one) whose Dir is a constant (a string literal, or filepath.Join,
+// path.Join or filepath.FromSlash of string literals), by reading the
+// packages' _test.go files. It loads
 // every suite's claim files.
 func (a *app) findSuites(m *module, patterns []string) ([]suite, error) {
 	if len(patterns) == 0 {

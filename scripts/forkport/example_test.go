@@ -147,7 +147,7 @@ func TestExampleModule(t *testing.T) {
 		editClaim(t, root, "exit-status-is-highest", "stdout '^status=3$'", "stdout '^status=4$'")
 		out, _, code := run(t, root, bin)
 		assert.Equal(t, exitFailed, code)
-		assert.Regexp(t, regexp.MustCompile(`(?m)^exit-status-is-highest .*  broken — testdata/script/exit-status-is-highest.txtar:12:$`), out)
+		assert.Regexp(t, regexp.MustCompile(`(?m)^exit-status-is-highest .*  broken\n.*  — testdata/script/exit-status-is-highest.txtar:12:`), out)
 		assert.Contains(t, out, "exit-status-is-highest: broken — testdata/script/exit-status-is-highest.txtar:12: no match for `^status=4$` found in stdout")
 		assert.Regexp(t, regexp.MustCompile(`(?m)^runs-in-order .*  holds$`), out)
 	})

@@ -249,7 +249,8 @@ func TestCheck(t *testing.T) {
 			contains: []string{
 				"forkport linux/amd64 · go1.26.8 · devel · 2026-11-26T00:40:00Z\n",
 				"fork-pid       fork returns the child's PID to the parent, and   holds              holds\n               the child is a new process.\n",
-				"wait-blocks    os.wait blocks until a child exits.               holds              not run — no result\n",
+				"wait-blocks    os.wait blocks until a child exits.               holds              not run\n" +
+					"                                                                                    — no result\n",
 				"4 claims: 2 hold, 2 not run.\n",
 			},
 		},
@@ -263,7 +264,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "build failure shows the build output", stream: "build-failed.json", exit: 1, code: exitFailed,
 			contains: []string{
-				"not run — no result: the build failed",
+				"  not run\n                                                                                    — no result: the build failed\n",
 				"error: build failed: github.com/forkport/forkport [github.com/forkport/forkport.test]\n    # github.com/forkport/forkport [github.com/forkport/forkport.test]\n    ./scripts_test.go:19:38: unknown field Bogus in struct literal of type testscript.Params\n",
 			},
 		},
@@ -271,7 +272,7 @@ func TestCheck(t *testing.T) {
 			name: "go test fails with nothing in the stream", stream: "", exit: 1, code: exitFailed,
 			stderr: "go: errors parsing go.mod:\ngo.mod:3: invalid go version\n",
 			contains: []string{
-				"not run — no result: the package did not run",
+				"  not run\n                                                                                    — no result: the package did not run\n",
 				"error: go test exited with status 1\n    go: errors parsing go.mod:\n    go.mod:3: invalid go version\n",
 			},
 		},
@@ -393,7 +394,8 @@ func TestCheckWineLeg(t *testing.T) {
 	assert.Equal(t, "^TestScripts$/^(exec-replaces)$", got.pattern)
 	assert.True(t, got.install)
 	assert.Contains(t, h.stdout.String(), "EXPECTED ON WINDOWS (WINE)")
-	assert.Contains(t, h.stdout.String(), "wine deviation — Wine reports a killed child's\n")
+	assert.Contains(t, h.stdout.String(), "  wine deviation\n")
+	assert.Contains(t, h.stdout.String(), "  — Wine reports a killed child's exit status as\n")
 	assert.NotContains(t, h.stdout.String(), "note:", "the claims -run left out are no orphans")
 	leg := readLegFile(t, jsonOut)
 	assert.Equal(t, "windows-wine", leg.Leg)

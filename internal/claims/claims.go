@@ -21,8 +21,9 @@
 //   - claim, source and expect are required, wine is optional; each at most
 //     once. Any other "key:" in the header is an error.
 //   - expect has no value on its own line; it is followed by one indented
-//     line per OS, for linux, darwin and windows, each exactly once, no other
-//     OS. The value is "holds", or "differs — <reason>" with a non-empty
+//     line per OS: linux, darwin and windows, each exactly once, and any
+//     other GOOS (freebsd, openbsd, ...) a module wants to state, at most once
+//     each; a word that is not a GOOS is an error. The value is "holds", or "differs — <reason>" with a non-empty
 //     reason. The separator may be an em dash (with or without spaces), an
 //     en dash, or " - " / " -- " with spaces around.
 //   - wine's value is "deviates — <reason>" with the same separators.
@@ -37,13 +38,12 @@ package claims
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // OSes are the operating systems every claim states an expectation for, in
@@ -59,6 +59,18 @@ func KnownOS(os string) bool {
 	}
 	return false
 }
+
+// extraOSes are the GOOS values (go tool dist list) a claim may state besides
+// OSes.
+var extraOSes = map[string]bool{
+	"aix": true, "android": true, "dragonfly": true, "freebsd": true, "illumos": true,
+	"ios": true, "js": true, "netbsd": true, "openbsd": true, "plan9": true,
+	"solaris": true, "wasip1": true,
+}
+
+// ValidOS reports whether os may be an expect entry: one of OSes, or another
+// GOOS.
+func ValidOS(os string) bool { return KnownOS(os) || extraOSes[os] }
 
 // Outcome is what a claim is expected to do on one OS.
 type Outcome string
@@ -92,7 +104,7 @@ type Claim struct {
 	File   string                 // path the claim was read from
 	Claim  string                 // the claim sentence
 	Source string                 // where the chapter says it
-	Expect map[string]Expectation // by OS: linux, darwin, windows
+	Expect map[string]Expectation // by GOOS: linux, darwin, windows, and any other the file states
 	Wine   string                 // why Wine differs from Windows; "" when it does not
 }
 
@@ -112,13 +124,56 @@ const Ext = ".txtar"
 // ID gives the claim ID (the testscript subtest name) of a claim file path.
 func ID(path string) string { return strings.TrimSuffix(filepath.Base(path), Ext) }
 
+// MaxSize bounds a claim file: ParseFile refuses a larger one.
+const MaxSize = 1 << 20
+
 // ParseFile reads and parses one claim file.
 func ParseFile(path string) (*Claim, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxSize {
+		return nil, &Error{File: path, Line: 1, Msg: fmt.Sprintf("larger than %d bytes: not a claim file", MaxSize)}
+	}
 	return Parse(path, data)
+}
+
+// comment is the txtar archive's comment: the lines before the first file
+// marker ("-- name --"). It is txtar.Parse's Comment, computed here because
+// go-internal's txtar.Parse (v1.16) panics on the line "-- --".
+func comment(data []byte) string {
+	s := string(data)
+	for start := 0; start < len(s); {
+		end := strings.IndexByte(s[start:], '\n')
+		line := s[start:]
+		if end >= 0 {
+			line = s[start : start+end]
+		}
+		line = strings.TrimSuffix(line, "\r")
+		if isMarker(line) {
+			return s[:start]
+		}
+		if end < 0 {
+			break
+		}
+		start += end + 1
+	}
+	return s
+}
+
+// isMarker reports whether line is a txtar file marker: "-- name --" with
+// a non-empty name.
+func isMarker(line string) bool {
+	if len(line) < 7 || !strings.HasPrefix(line, "-- ") || !strings.HasSuffix(line, " --") {
+		return false
+	}
+	return strings.TrimSpace(line[3:len(line)-3]) != ""
 }
 
 // Load parses every *.txtar file in dir and returns the claims sorted by ID.
@@ -223,8 +278,7 @@ func Parse(file string, data []byte) (*Claim, error) {
 	fail := func(n int, format string, args ...any) error {
 		return &Error{File: file, Line: n, Msg: fmt.Sprintf(format, args...)}
 	}
-	comment := string(txtar.Parse(data).Comment)
-	raw := strings.Split(comment, "\n")
+	raw := strings.Split(comment(data), "\n")
 
 	var (
 		fields  = map[string]*field{}
@@ -278,8 +332,8 @@ func Parse(file string, data []byte) (*Claim, error) {
 			if l.key == "" {
 				return nil, fail(l.n, "expect entry must be \"OS: holds\" or \"OS: differs — reason\", got %q", l.text)
 			}
-			if !KnownOS(l.key) {
-				return nil, fail(l.n, "unknown OS %q in expect (want linux, darwin and windows)", l.key)
+			if !ValidOS(l.key) {
+				return nil, fail(l.n, "unknown OS %q in expect (want linux, darwin and windows, and optionally other GOOS values such as freebsd)", l.key)
 			}
 			if prev := entries[l.key]; prev != nil {
 				return nil, fail(l.n, "duplicate expect entry %q (first on line %d)", l.key, prev.line)

@@ -112,6 +112,13 @@ func TestParseValid(t *testing.T) {
 			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
 		},
 		{
+			name:  "further GOOS keys",
+			data:  header(lines(" claim: c", " source: s", okExpect, "   freebsd: differs — no /proc", "   openbsd: holds")...),
+			claim: "c", source: "s",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds,
+				"freebsd": {Outcome: claims.Differs, Reason: "no /proc"}, "openbsd": holds},
+		},
+		{
 			name:   "tab-indented entries",
 			data:   header(" claim: c", " source: s", " expect:", "\tlinux: holds", "\tdarwin: holds", "\twindows: holds"),
 			claim:  "c",
@@ -153,7 +160,9 @@ func TestParseMalformed(t *testing.T) {
 		{"unknown key", header(lines(" claim: c", " sauce: s", okExpect)...), 2, "unknown header key \"sauce\""},
 		{"duplicate key", header(lines(" claim: c", " source: s", " claim: d", okExpect)...), 3, "duplicate \"claim:\" (first on line 1)"},
 		{"expect with a value", header(" claim: c", " source: s", " expect: holds"), 3, "expect: takes no value"},
-		{"unknown OS", header(lines(" claim: c", " source: s", okExpect, "   freebsd: holds")...), 7, "unknown OS \"freebsd\""},
+		{"unknown OS", header(lines(" claim: c", " source: s", okExpect, "   beos: holds")...), 7, "unknown OS \"beos\""},
+		{"duplicate extra OS", header(lines(" claim: c", " source: s", okExpect, "   freebsd: holds", "   freebsd: holds")...), 8, "duplicate expect entry \"freebsd\" (first on line 7)"},
+		{"bad extra OS outcome", header(lines(" claim: c", " source: s", okExpect, "   freebsd: differs")...), 7, "freebsd: differs needs a reason"},
 		{"duplicate OS", header(lines(" claim: c", " source: s", okExpect, "   linux: holds")...), 7, "duplicate expect entry \"linux\" (first on line 4)"},
 		{"missing OS", header(" claim: c", " source: s", " expect:", "   linux: holds", "   darwin: holds"), 3, "expect: missing windows"},
 		{"entry without OS", header(" claim: c", " source: s", " expect:", "   it holds everywhere"), 4, "expect entry must be"},
@@ -205,7 +214,7 @@ func TestLoadReportsEveryMalformedFile(t *testing.T) {
 	require.True(t, errors.As(err, &joined))
 	errs := joined.Unwrap()
 	require.Len(t, errs, 2)
-	assert.Contains(t, errs[0].Error(), filepath.Join("testdata", "malformed", "bad-os.txtar")+":7: unknown OS \"freebsd\"")
+	assert.Contains(t, errs[0].Error(), filepath.Join("testdata", "malformed", "bad-os.txtar")+":7: unknown OS \"beos\"")
 	assert.Contains(t, errs[1].Error(), filepath.Join("testdata", "malformed", "no-source.txtar")+":1: missing \"source:\"")
 }
 
@@ -229,4 +238,32 @@ func TestSuite(t *testing.T) {
 	}
 	_, err := claims.Load(dir)
 	assert.NoError(t, err)
+}
+
+// FuzzParse: a claim file is input from outside the program; Parse must
+// return a claim or an *Error, never panic, and a claim it returns states
+// linux, darwin and windows.
+func FuzzParse(f *testing.F) {
+	f.Add(header(lines(" claim: c", " source: s", okExpect)...))
+	f.Add(header(lines(" claim: c", " source: s", okExpect, "   freebsd: differs — x", " wine: deviates — y")...))
+	f.Add([]byte("# claim:\n#   linux: holds\n"))
+	f.Add([]byte("-- f --\n# claim: x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := claims.Parse("f.txtar", data)
+		if err != nil {
+			var ce *claims.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v is not a *claims.Error", err)
+			}
+			return
+		}
+		for _, os := range claims.OSes {
+			if _, ok := c.Expect[os]; !ok {
+				t.Fatalf("claim without %s: %+v", os, c)
+			}
+		}
+		if c.Claim == "" || c.Source == "" {
+			t.Fatalf("empty claim or source: %+v", c)
+		}
+	})
 }

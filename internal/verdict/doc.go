@@ -3,9 +3,11 @@
 //
 // # Verdicts
 //
-// Each claim (package claims) is the subtest TestScripts/<id> of the module's
-// root package. On a leg (linux, darwin, windows, or windows-wine: the
-// Windows test binary under Wine on Linux) its verdict is:
+// Each claim (package claims) is the subtest <Test>/<id> of a test that runs
+// claim files with procstest.Run (a Suite; forkport's own suite is
+// TestScripts of the module's root package). On a leg (linux, darwin,
+// windows, or windows-wine: the Windows test binary under Wine on Linux)
+// its verdict is:
 //
 //   - "holds": the subtest passed and the claim is expected to hold on the
 //     leg's OS;

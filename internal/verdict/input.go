@@ -32,13 +32,25 @@ type Input struct {
 	Stream *Stream // a go test -json stream
 }
 
+// MaxInput bounds what ReadInput reads: a saved leg or stream larger than
+// this is refused.
+const MaxInput = 1 << 30
+
 // ReadInput reads a leg document (forkport.leg/v1) or a raw `go test -json`
 // stream, telling them apart by content: a leg document is one JSON object
-// with a "format" member; a stream is one JSON event per line.
+// with a "format" member; a stream is one JSON event per line. Input over
+// MaxInput bytes is an error.
 func ReadInput(r io.Reader) (Input, error) {
-	data, err := io.ReadAll(r)
+	return readInput(r, MaxInput)
+}
+
+func readInput(r io.Reader, limit int64) (Input, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return Input{}, err
+	}
+	if int64(len(data)) > limit {
+		return Input{}, fmt.Errorf("larger than %d bytes: not a leg document or go test -json output this command reads", limit)
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {

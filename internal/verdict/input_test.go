@@ -25,7 +25,8 @@ func TestParseLeg(t *testing.T) {
 		{"macos", verdict.LegInfo{Name: "darwin", OS: "darwin"}, ""},
 		{"windows/amd64", verdict.LegInfo{Name: "windows/amd64", OS: "windows", Arch: "amd64"}, ""},
 		{"windows-wine", verdict.LegInfo{Name: "windows-wine", OS: "windows", Wine: true}, ""},
-		{"freebsd/amd64", verdict.LegInfo{}, `unknown leg "freebsd/amd64"`},
+		{"freebsd/amd64", verdict.LegInfo{Name: "freebsd/amd64", OS: "freebsd", Arch: "amd64"}, ""},
+		{"beos/amd64", verdict.LegInfo{}, `unknown leg "beos/amd64"`},
 		{"wine", verdict.LegInfo{}, `unknown leg "wine"`},
 		{"linux/AMD 64", verdict.LegInfo{}, `bad GOARCH`},
 		{"", verdict.LegInfo{}, `unknown leg ""`},
@@ -101,7 +102,7 @@ func TestReadInput(t *testing.T) {
 		{"leg of another version", `{"format": "forkport.leg/v2", "leg": "linux"}`, false, `unsupported leg format "forkport.leg/v2"`},
 		{"merged matrix", `{"format": "forkport.matrix/v1"}`, false, "a merged forkport.matrix/v1 document"},
 		{"unknown format", `{"format": "junit"}`, false, `unknown format "junit"`},
-		{"unknown leg", `{"format": "forkport.leg/v1", "leg": "plan9", "os": "plan9", "claims": []}`, false, `unknown leg "plan9"`},
+		{"unknown leg", `{"format": "forkport.leg/v1", "leg": "beos", "os": "beos", "claims": []}`, false, `unknown leg "beos"`},
 		{"inconsistent leg", `{"format": "forkport.leg/v1", "leg": "windows-wine", "os": "windows", "wine": false, "claims": []}`, false, "does not match"},
 		{"bad member type", `{"format": "forkport.leg/v1", "leg": "linux", "os": "linux", "claims": 3}`, false, "bad forkport.leg/v1 document"},
 		{"truncated JSON", `{"format": "forkport.leg/v1", "leg": "li`, false, "neither a forkport.leg/v1 document nor go test -json output"},
@@ -120,4 +121,40 @@ func TestReadInput(t *testing.T) {
 			assert.Equal(t, tt.stream, in.Stream != nil)
 		})
 	}
+}
+
+func TestReadInputBounded(t *testing.T) {
+	_, err := verdict.ReadInputLimit(strings.NewReader(strings.Repeat(" ", 11)), 10)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "larger than 10 bytes")
+	_, err = verdict.ReadInputLimit(strings.NewReader(`{"Action":"start","Package":"p"}`+"\n"), 100)
+	assert.NoError(t, err)
+}
+
+// FuzzReadInput: a saved leg or stream is input from outside the program;
+// reading it, judging it and merging it must fail cleanly, never panic.
+func FuzzReadInput(f *testing.F) {
+	for _, name := range []string{"linux-pass.json", "linux-broken.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "streams", name))
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	f.Add([]byte(`{"format":"forkport.leg/v1","leg":"linux","os":"linux","claims":[{"id":"x","status":"pass"}]}`))
+	f.Add([]byte(`{"format":"forkport.leg/v1","leg":"windows-wine","os":"windows","wine":true}`))
+	f.Add([]byte(`{"Action":"fail","Package":"p","Test":"TestScripts/x","Output":"panic: test timed out after 1s\n"}`))
+	cs := loadClaims(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := verdict.ReadInput(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		leg := in.Leg
+		if in.Stream != nil {
+			leg = verdict.Evaluate(cs, in.Stream, verdict.LegInfo{Name: "linux", OS: "linux"}, "")
+		}
+		m := verdict.Merge(cs, []*verdict.Leg{leg}, nil)
+		var b bytes.Buffer
+		verdict.WriteMatrixText(&b, m, verdict.TextOptions{})
+		verdict.WriteMatrixMarkdown(&b, m)
+	})
 }

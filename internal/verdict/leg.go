@@ -26,9 +26,9 @@ var LegNames = []string{"linux", "darwin", "windows", WineLeg}
 
 var archRE = regexp.MustCompile(`^[a-z0-9]+$`)
 
-// ParseLeg parses a leg name: linux, darwin, windows or windows-wine,
-// optionally followed by /GOARCH ("linux/amd64"); "macos" is taken for
-// darwin.
+// ParseLeg parses a leg name: linux, darwin, windows or windows-wine, or
+// another GOOS that claims may state (freebsd, ...), optionally followed by
+// /GOARCH ("linux/amd64"); "macos" is taken for darwin.
 func ParseLeg(name string) (LegInfo, error) {
 	base, arch, hasArch := strings.Cut(name, "/")
 	if hasArch && !archRE.MatchString(arch) {
@@ -43,7 +43,10 @@ func ParseLeg(name string) (LegInfo, error) {
 	case WineLeg:
 		leg.OS, leg.Wine = "windows", true
 	default:
-		return LegInfo{}, fmt.Errorf("unknown leg %q (want linux, darwin, windows or windows-wine, optionally with /GOARCH)", name)
+		if claims.ValidOS(base) {
+			break
+		}
+		return LegInfo{}, fmt.Errorf("unknown leg %q (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)", name)
 	}
 	if hasArch {
 		leg.Name += "/" + arch

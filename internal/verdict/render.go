@@ -65,6 +65,9 @@ func paint(on bool, v Verdict, s string) string {
 type cell struct {
 	text string
 	v    Verdict
+	// more goes on the lines below text, wrapped: a verdict's detail, so
+	// that the row's first line ends with the verdict itself.
+	more string
 }
 
 // column is a text table column: its heading and the width at which its
@@ -111,6 +114,9 @@ func writeTable(w io.Writer, color bool, cols []column, rows [][]cell) {
 		wrapped[r] = make([][]string, len(row))
 		for i, c := range row {
 			wrapped[r][i] = wrapText(c.text, cols[i].wrap)
+			if c.more != "" {
+				wrapped[r][i] = append(wrapped[r][i], wrapText(c.more, cols[i].wrap)...)
+			}
 			for _, l := range wrapped[r][i] {
 				widths[i] = max(widths[i], utf8.RuneCountInString(l))
 			}
@@ -201,8 +207,8 @@ func Summary(l *Leg) string {
 }
 
 // WriteLegText writes one leg as an aligned table: ID, claim, what is
-// expected on the leg's OS, and the verdict with its failing line or skip
-// reason; then each broken claim's commands and failing output, and the
+// expected on the leg's OS, and the verdict (each row's first line ends with
+// it) with its failing line or skip reason on the lines below; then each broken claim's commands and failing output, and the
 // run's problems.
 func WriteLegText(w io.Writer, l *Leg, opt TextOptions) {
 	fmt.Fprintln(w, LegHeading(l))
@@ -213,7 +219,11 @@ func WriteLegText(w io.Writer, l *Leg, opt TextOptions) {
 	}
 	var rows [][]cell
 	for _, r := range l.Claims {
-		rows = append(rows, []cell{{text: r.ID}, {text: r.Claim}, {text: r.Expect.String()}, {text: verdictText(r.Verdict, resultDetail(r)), v: r.Verdict}})
+		v := cell{text: string(r.Verdict), v: r.Verdict}
+		if d := resultDetail(r); d != "" {
+			v.more = "— " + d
+		}
+		rows = append(rows, []cell{{text: r.ID}, {text: r.Claim}, {text: r.Expect.String()}, v})
 	}
 	cols := []column{{head: "ID"}, {head: "CLAIM", wrap: wrapClaim}, {head: expect, wrap: wrapExpect}, {head: "VERDICT", wrap: wrapVerdict}}
 	writeTable(w, opt.Color, cols, rows)

@@ -65,17 +65,20 @@ func TestWriteLegTextAlignment(t *testing.T) {
 		claimCol, expectCol, verdictCol := runeIndex(head, "CLAIM"), runeIndex(head, "EXPECTED ON WINDOWS (WINE)"), runeIndex(head, "VERDICT")
 		require.True(t, 0 < claimCol && claimCol < expectCol && expectCol < verdictCol, head)
 		rows := 0
+		verdictWords := regexp.MustCompile(`  (holds|differs as expected|wine deviation|broken|not run)$`)
 		for _, l := range tbl[1:] {
 			if !strings.HasPrefix(l, " ") {
 				rows++
 				id := strings.Fields(l)[0]
 				rest := l[len(id):]
 				assert.Equal(t, claimCol, len(id)+len(rest)-len(strings.TrimLeft(rest, " ")), "claim column of %q", l)
+				assert.Regexp(t, verdictWords, l, "a row's first line ends with the verdict")
 			}
 		}
 		assert.Equal(t, 4, rows, "one row per claim")
-		// The differs reason (with an em dash) and the verdicts start in their columns.
-		for _, want := range []string{"differs — Windows has no exec;", "broken — testdata/script/exec-replaces.txtar:9:", "differs as expected", "not run — skipped:"} {
+		// The differs reason (with an em dash), the verdicts and their
+		// details (on the lines below) start in their columns.
+		for _, want := range []string{"differs — Windows has no exec;", "— testdata/script/exec-replaces.txtar:9:", "differs as expected", "— skipped:"} {
 			found := false
 			for _, l := range tbl {
 				if i := runeIndex(l, want); i >= 0 {

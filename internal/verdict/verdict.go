@@ -61,14 +61,27 @@ func Decide(c *claims.Claim, leg LegInfo, status Status) Verdict {
 	}
 }
 
-// ScriptTest is the top-level test that runs the behaviour suite.
+// ScriptTest is the top-level test that runs forkport's behaviour suite,
+// the default suite of Evaluate.
 const ScriptTest = "TestScripts"
+
+// TestName gives the subtest name go test reports for claim id in
+// forkport's behaviour suite (ScriptTest).
+func TestName(id string) string { return Suite{Test: ScriptTest}.TestName(id) }
+
+// Suite is one test that runs claim files (procstest.Run): the package and
+// top-level test whose subtests are the claims, and the claims.
+type Suite struct {
+	Package string          // import path
+	Test    string          // top-level test name, such as TestScripts
+	Claims  []*claims.Claim // the claim files it runs
+}
 
 // TestName gives the subtest name go test reports for claim id: testscript
 // names each subtest after its file, and testing rewrites spaces to
 // underscores.
-func TestName(id string) string {
-	return ScriptTest + "/" + strings.ReplaceAll(id, " ", "_")
+func (s Suite) TestName(id string) string {
+	return s.Test + "/" + strings.ReplaceAll(id, " ", "_")
 }
 
 // Problem is something wrong with a leg's run that no claim explains (a
@@ -148,26 +161,50 @@ func Evaluate(cs []*claims.Claim, s *Stream, leg LegInfo, pkg string) *Leg {
 	if pkg == "" {
 		pkg = scriptPackage(s)
 	}
-	out := &Leg{Format: Format, Leg: leg.Name, OS: leg.OS, Arch: leg.Arch, Wine: leg.Wine, Package: pkg}
-	run := examine(s, pkg)
-	known := map[string]bool{}
-	for _, c := range cs {
-		name := TestName(c.ID)
-		known[name] = true
-		r := Result{ID: c.ID, Claim: c.Claim, Source: c.Source, Expect: leg.Expectation(c)}
-		if leg.Wine {
-			r.Wine = c.Wine
+	return EvaluateSuites([]Suite{{Package: pkg, Test: ScriptTest, Claims: cs}}, s, leg)
+}
+
+// EvaluateSuites judges the claims of every suite against the results in s
+// for the leg: one leg, the claims in the order of the suites. The leg's
+// Package is the suites' packages, comma-separated.
+func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
+	out := &Leg{Format: Format, Leg: leg.Name, OS: leg.OS, Arch: leg.Arch, Wine: leg.Wine}
+	var pkgs []string
+	byPkg := map[string][]Suite{}
+	for _, su := range suites {
+		if _, seen := byPkg[su.Package]; !seen {
+			pkgs = append(pkgs, su.Package)
 		}
-		t := s.Test(pkg, name)
-		r.Status = run.status(t)
-		r.Verdict = Decide(c, leg, r.Status)
-		r.Detail, r.Output = run.detail(t, r.Status)
-		if t != nil {
-			r.Elapsed = t.Elapsed
-		}
-		out.Claims = append(out.Claims, r)
+		byPkg[su.Package] = append(byPkg[su.Package], su)
 	}
-	out.Problems = run.problems(s, pkg, known, out)
+	out.Package = strings.Join(pkgs, ", ")
+	for _, pkg := range pkgs {
+		run := examine(s, pkg)
+		known := map[string]bool{}
+		tests := map[string]bool{}
+		var results []Result
+		for _, su := range byPkg[pkg] {
+			tests[su.Test] = true
+			for _, c := range su.Claims {
+				name := su.TestName(c.ID)
+				known[name] = true
+				r := Result{ID: c.ID, Claim: c.Claim, Source: c.Source, Expect: leg.Expectation(c)}
+				if leg.Wine {
+					r.Wine = c.Wine
+				}
+				t := s.Test(pkg, name)
+				r.Status = run.status(t)
+				r.Verdict = Decide(c, leg, r.Status)
+				r.Detail, r.Output = run.detail(t, r.Status)
+				if t != nil {
+					r.Elapsed = t.Elapsed
+				}
+				results = append(results, r)
+			}
+		}
+		out.Claims = append(out.Claims, results...)
+		out.Problems = append(out.Problems, run.problems(s, pkg, tests, known, results)...)
+	}
 	return out
 }
 
@@ -354,7 +391,7 @@ func scriptLog(out []string) []string {
 }
 
 // problems lists what is wrong with the run beyond the claims' verdicts.
-func (r *runInfo) problems(s *Stream, pkg string, known map[string]bool, leg *Leg) []Problem {
+func (r *runInfo) problems(s *Stream, pkg string, suiteTests, known map[string]bool, results []Result) []Problem {
 	var ps []Problem
 	if pkg == "" {
 		return []Problem{{Summary: "cannot tell which package ran " + ScriptTest + ": the results have several packages and none ran it"}}
@@ -384,21 +421,22 @@ func (r *runInfo) problems(s *Stream, pkg string, known map[string]bool, leg *Le
 		ps = append(ps, Problem{Summary: pkg + " has no test files", Output: r.pkg.Output})
 	}
 	broken := false
-	for _, c := range leg.Claims {
+	for _, c := range results {
 		broken = broken || c.Verdict == Broken
 	}
 	var orphans []string
 	for _, t := range s.TestsOf(pkg) {
+		top, sub, isSub := strings.Cut(t.Name, "/")
 		switch {
 		case known[t.Name]:
-		case t.Name == ScriptTest:
+		case suiteTests[t.Name]:
 			if own := ownOutput(t.Output); t.Action == "fail" && len(own) > 0 && !(broken && onlyPanic(own)) {
-				ps = append(ps, Problem{Summary: ScriptTest + " failed: " + own[0], Output: own, Fatal: true})
+				ps = append(ps, Problem{Summary: t.Name + " failed: " + own[0], Output: own, Fatal: true})
 			}
 		case t.Action == "fail":
 			ps = append(ps, Problem{Summary: t.Name + " failed outside any claim", Output: t.Output, Fatal: true})
-		case strings.HasPrefix(t.Name, ScriptTest+"/"):
-			orphans = append(orphans, strings.TrimPrefix(t.Name, ScriptTest+"/"))
+		case isSub && suiteTests[top] && !strings.Contains(sub, "/"):
+			orphans = append(orphans, sub)
 		}
 	}
 	if len(orphans) > 0 {

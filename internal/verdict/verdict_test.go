@@ -1,6 +1,7 @@
 package verdict_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 const pkg = "github.com/forkport/forkport"
 
-func loadClaims(t *testing.T) []*claims.Claim {
+func loadClaims(t testing.TB) []*claims.Claim {
 	t.Helper()
 	cs, err := claims.Load(filepath.Join("testdata", "script"))
 	require.NoError(t, err)
@@ -319,4 +320,47 @@ func TestEvaluateRecordedWine(t *testing.T) {
 	}
 	assert.True(t, l.Failed())
 	assert.Empty(t, l.Problems, "the failure is the broken claim's")
+}
+
+// TestEvaluateSuites: two suites in one package and one in another are
+// judged each under its own test; a broken claim of one suite is not a
+// failure "outside any claim" for the other, and a script without a claim
+// file is noted under its suite.
+func TestEvaluateSuites(t *testing.T) {
+	claim := func(id string, windows claims.Expectation) *claims.Claim {
+		return &claims.Claim{ID: id, Claim: id + " holds", Source: "s", Expect: map[string]claims.Expectation{
+			"linux": {Outcome: claims.Holds}, "darwin": {Outcome: claims.Holds}, "windows": windows}}
+	}
+	holds := claims.Expectation{Outcome: claims.Holds}
+	ev := func(action, pkg, test string) string {
+		return fmt.Sprintf(`{"Action":%q,"Package":%q,"Test":%q}`, action, pkg, test)
+	}
+	out := func(pkg, test, text string) string {
+		return fmt.Sprintf(`{"Action":"output","Package":%q,"Test":%q,"Output":%q}`, pkg, test, text)
+	}
+	lines := []string{
+		ev("run", "m/a", "TestA"), ev("run", "m/a", "TestA/x"), ev("pass", "m/a", "TestA/x"), ev("run", "m/a", "TestA/extra"), ev("pass", "m/a", "TestA/extra"), ev("pass", "m/a", "TestA"),
+		ev("run", "m/a", "TestB"), ev("run", "m/a", "TestB/y"),
+		out("m/a", "TestB/y", "        FAIL: testdata/b/y.txtar:3: no match\n"), ev("fail", "m/a", "TestB/y"), ev("fail", "m/a", "TestB"),
+		`{"Action":"fail","Package":"m/a"}`,
+		ev("run", "m/b", "TestScripts"), ev("run", "m/b", "TestScripts/z"), ev("pass", "m/b", "TestScripts/z"), ev("pass", "m/b", "TestScripts"),
+		`{"Action":"pass","Package":"m/b"}`,
+	}
+	s, err := verdict.ParseStream(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	require.NoError(t, err)
+	suites := []verdict.Suite{
+		{Package: "m/a", Test: "TestA", Claims: []*claims.Claim{claim("x", holds)}},
+		{Package: "m/a", Test: "TestB", Claims: []*claims.Claim{claim("y", holds)}},
+		{Package: "m/b", Test: "TestScripts", Claims: []*claims.Claim{claim("z", claims.Expectation{Outcome: claims.Differs, Reason: "r"})}},
+	}
+	l := verdict.EvaluateSuites(suites, s, verdict.LegInfo{Name: "windows", OS: "windows"})
+	assert.Equal(t, "m/a, m/b", l.Package)
+	got := map[string]verdict.Verdict{}
+	for _, r := range l.Claims {
+		got[r.ID] = r.Verdict
+	}
+	assert.Equal(t, map[string]verdict.Verdict{"x": verdict.Holds, "y": verdict.Broken, "z": verdict.DiffersAsExpected}, got)
+	require.Len(t, l.Problems, 1, "%+v", l.Problems)
+	assert.Equal(t, "results for scripts with no claim file: extra", l.Problems[0].Summary)
+	assert.False(t, l.Problems[0].Fatal)
 }

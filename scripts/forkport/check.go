@@ -29,6 +29,7 @@ type checkOptions struct {
 	format  formatFlag
 	timeout time.Duration
 	install bool
+	pkgs    []string // package patterns ("./..." when empty)
 }
 
 func (a *app) check(ctx context.Context, args []string) error {
@@ -45,9 +46,12 @@ func (a *app) check(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q (subcommands: merge, readme)", fs.Arg(0))}
+	for _, arg := range fs.Args() {
+		if arg != "." && arg != "..." && !strings.HasPrefix(arg, "./") {
+			return usageError{fmt.Sprintf("unexpected argument %q (subcommands: merge, readme; packages: ., ./dir, ./dir/...)", arg)}
+		}
 	}
+	o.pkgs = fs.Args()
 	filter, err := compileRun(o.run)
 	if err != nil {
 		return err
@@ -85,23 +89,24 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	if err != nil {
 		return nil, err
 	}
-	all, err := a.loadClaims(m.claimDir())
+	suites, err := a.findSuites(m, o.pkgs)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := a.selectClaims(all, filter, m.claimDir())
+	all := allClaims(suites)
+	cs, err := a.selectClaims(all, filter, suiteDirs(a, suites))
 	if err != nil {
 		return nil, err
 	}
 	if o.from != "" {
-		leg, err := a.readLeg(o.from, o.leg, all, m.path)
+		leg, err := a.readLeg(o.from, o.leg, all, suites)
 		if err != nil {
 			return nil, err
 		}
 		keepResults(leg, cs)
 		return leg, nil
 	}
-	info, err := a.hostLeg(m, o.leg)
+	info, err := a.hostLeg(m, o.leg, cs)
 	if err != nil {
 		return nil, err
 	}
@@ -115,23 +120,24 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 		sinks = append(sinks, f)
 	}
 	p := verdict.NewParser()
-	prog := a.progress(cs, m.path, info.Name)
+	prog := a.progress(suites, cs, info.Name)
 	p.OnEvent = prog.event
 	sinks = append(sinks, p)
 	out := io.MultiWriter(sinks...)
 
 	var extra []verdict.Problem
 	wineVersion := ""
-	pattern := runPattern(cs, filter)
+	pattern := runPattern(suites, cs, filter)
+	pkgs := suitePackages(suites)
 	if info.Wine {
-		wineVersion, err = a.runWine(ctx, wineRun{root: m.root, goCmd: m.goCmd, pattern: pattern,
+		wineVersion, err = a.runWine(ctx, wineRun{root: m.root, goCmd: m.goCmd, pattern: pattern, pkgs: pkgs,
 			timeout: o.timeout, install: o.install, log: prog, events: out})
 		prog.done()
 		if err != nil {
 			return nil, fmt.Errorf("the windows-wine leg failed: %v", err)
 		}
 	} else {
-		prob, err := a.goTest(ctx, m, pattern, o.timeout, out)
+		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, out)
 		prog.done()
 		if err != nil {
 			return nil, err
@@ -146,7 +152,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	}
 	// Judged against every claim, so that the results of claims -run left
 	// out are not taken for scripts without a claim file, then narrowed.
-	leg := verdict.Evaluate(all, s, info, m.path)
+	leg := verdict.EvaluateSuites(verdictSuites(suites), s, info)
 	keepResults(leg, cs)
 	if len(extra) > 0 && !leg.Failed() {
 		leg.Problems = append(leg.Problems, extra...)
@@ -160,7 +166,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 
 // hostLeg is the leg this machine runs: its own (GOOS/GOARCH of the go
 // command), or windows-wine.
-func (a *app) hostLeg(m *module, name string) (verdict.LegInfo, error) {
+func (a *app) hostLeg(m *module, name string, cs []*claims.Claim) (verdict.LegInfo, error) {
 	host := m.goos + "/" + m.goarch
 	if name == "" {
 		name = host
@@ -168,9 +174,20 @@ func (a *app) hostLeg(m *module, name string) (verdict.LegInfo, error) {
 	info, err := verdict.ParseLeg(name)
 	if err != nil {
 		if name == host {
-			return info, fmt.Errorf("unknown leg %s: claims state expectations for linux, darwin and windows only", host)
+			return info, fmt.Errorf("unknown leg %s: claims state expectations for linux, darwin, windows and other GOOS values only", host)
 		}
 		return info, err
+	}
+	if !claims.KnownOS(info.OS) {
+		var missing []string
+		for _, c := range cs {
+			if _, ok := c.Expect[info.OS]; !ok {
+				missing = append(missing, c.ID)
+			}
+		}
+		if len(missing) > 0 {
+			return info, fmt.Errorf("%d claim(s) state no expectation for %s (%s): add \"%s: holds\" or \"%s: differs — reason\" to their expect: lines to check them there", len(missing), info.OS, strings.Join(missing, ", "), info.OS, info.OS)
+		}
 	}
 	switch {
 	case info.Wine:
@@ -184,25 +201,59 @@ func (a *app) hostLeg(m *module, name string) (verdict.LegInfo, error) {
 }
 
 // runPattern is the go test -run pattern for the selected claims: the
-// whole suite when nothing is filtered (so scripts without a claim file
-// show up too), else exactly the selected subtests.
-func runPattern(cs []*claims.Claim, filter *regexp.Regexp) string {
+// suites' tests whole when nothing is filtered (so scripts without a claim
+// file show up too), else exactly the selected subtests.
+func runPattern(suites []suite, cs []*claims.Claim, filter *regexp.Regexp) string {
+	var tests []string
+	seen := map[string]bool{}
+	for _, s := range suites {
+		if !seen[s.Test] {
+			seen[s.Test] = true
+			tests = append(tests, regexp.QuoteMeta(s.Test))
+		}
+	}
+	top := "^" + tests[0] + "$"
+	if len(tests) > 1 {
+		top = "^(" + strings.Join(tests, "|") + ")$"
+	}
 	if filter == nil {
-		return "^" + verdict.ScriptTest + "$"
+		return top
 	}
 	names := make([]string, len(cs))
 	for i, c := range cs {
-		names[i] = regexp.QuoteMeta(strings.TrimPrefix(verdict.TestName(c.ID), verdict.ScriptTest+"/"))
+		names[i] = regexp.QuoteMeta(strings.ReplaceAll(c.ID, " ", "_"))
 	}
-	return "^" + verdict.ScriptTest + "$/^(" + strings.Join(names, "|") + ")$"
+	return top + "/^(" + strings.Join(names, "|") + ")$"
+}
+
+// suitePackages lists the suites' packages, once each, in order.
+func suitePackages(suites []suite) []string {
+	var pkgs []string
+	seen := map[string]bool{}
+	for _, s := range suites {
+		if !seen[s.Package] {
+			seen[s.Package] = true
+			pkgs = append(pkgs, s.Package)
+		}
+	}
+	return pkgs
+}
+
+// suiteDirs names the suites' claim directories, for messages.
+func suiteDirs(a *app, suites []suite) string {
+	var dirs []string
+	for _, s := range suites {
+		dirs = append(dirs, a.displayPath(s.claimDir))
+	}
+	return strings.Join(dirs, ", ")
 }
 
 // goTest runs the suite with go test -json in the module root, writing the
 // stream to out. A run that ends in failure with nothing in the stream to
 // say why (the go command itself failed) comes back as a fatal problem
 // with its standard error.
-func (a *app) goTest(ctx context.Context, m *module, pattern string, timeout time.Duration, out io.Writer) (*verdict.Problem, error) {
-	args := []string{"test", "-json", "-count=1", "-run", pattern, "-timeout", timeout.String(), "."}
+func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern string, timeout time.Duration, out io.Writer) (*verdict.Problem, error) {
+	args := append([]string{"test", "-json", "-count=1", "-run", pattern, "-timeout", timeout.String()}, pkgs...)
 	cmd := exec.CommandContext(ctx, m.goCmd, args...)
 	cmd.Dir = m.root
 	// Interrupted: let go test stop its test binary, then insist.
@@ -235,7 +286,7 @@ func (a *app) goTest(ctx context.Context, m *module, pattern string, timeout tim
 
 // readLeg reads a saved leg: a leg document, or a raw stream judged here
 // (its leg from legName or the file name).
-func (a *app) readLeg(path, legName string, cs []*claims.Claim, pkg string) (*verdict.Leg, error) {
+func (a *app) readLeg(path, legName string, cs []*claims.Claim, suites []suite) (*verdict.Leg, error) {
 	in, err := a.readInput(path)
 	if err != nil {
 		return nil, err
@@ -251,7 +302,7 @@ func (a *app) readLeg(path, legName string, cs []*claims.Claim, pkg string) (*ve
 	if err != nil {
 		return nil, err
 	}
-	return verdict.Evaluate(cs, in.Stream, info, pkg), nil
+	return verdict.EvaluateSuites(verdictSuites(suites), in.Stream, info), nil
 }
 
 // rejudged is leg with its claims replaced by the merged matrix's single
@@ -353,15 +404,22 @@ type progress struct {
 	total  int
 	ids    map[string]bool
 	seen   map[string]bool
-	pkg    string
 	leg    string
 	active bool
 }
 
-func (a *app) progress(cs []*claims.Claim, pkg, leg string) *progress {
-	p := &progress{a: a, total: len(cs), ids: map[string]bool{}, seen: map[string]bool{}, pkg: pkg, leg: leg, active: a.stderrTTY}
+func (a *app) progress(suites []suite, cs []*claims.Claim, leg string) *progress {
+	p := &progress{a: a, total: len(cs), ids: map[string]bool{}, seen: map[string]bool{}, leg: leg, active: a.stderrTTY}
+	selected := map[string]bool{}
 	for _, c := range cs {
-		p.ids[verdict.TestName(c.ID)] = true
+		selected[c.ID] = true
+	}
+	for _, s := range suites {
+		for _, c := range s.Claims {
+			if selected[c.ID] {
+				p.ids[s.Package+" "+s.TestName(c.ID)] = true
+			}
+		}
 	}
 	p.show()
 	return p
@@ -383,13 +441,13 @@ func (p *progress) Write(b []byte) (int, error) {
 func (p *progress) event(e *verdict.Event, _ *verdict.Stream) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.active || e.Test == "" || !p.ids[e.Test] || (p.pkg != "" && e.Package != p.pkg) {
+	if !p.active || e.Test == "" || !p.ids[e.Package+" "+e.Test] {
 		return
 	}
 	switch e.Action {
 	case "pass", "fail", "skip":
-		if !p.seen[e.Test] {
-			p.seen[e.Test] = true
+		if !p.seen[e.Package+" "+e.Test] {
+			p.seen[e.Package+" "+e.Test] = true
 			p.show()
 		}
 	}

@@ -1,10 +1,12 @@
-// Command forkport checks the "Forking Processes" chapter's portability
-// claims: it runs the behaviour suite (one testscript file per claim in
-// testdata/script) on this machine or under Wine, judges every claim against
-// what its header expects on that OS, and prints one row per claim; it also
-// merges several legs' results into one matrix and keeps the README's
-// generated blocks up to date. Run `go run ./scripts/forkport -h` for the
-// usage, which is the text of usage below.
+// Command forkport checks a Go module's portability claims: those of
+// forkport itself (the "Forking Processes" chapter's, in testdata/script)
+// or of any module whose tests run claim files with package procstest
+// (github.com/forkport/forkport/procs/procstest). It runs the claims on
+// this machine or under Wine, judges every claim against what its header
+// expects on that OS, and prints one row per claim; it also merges several
+// legs' results into one matrix and keeps the README's generated blocks up
+// to date. Run `go run github.com/forkport/forkport/scripts/forkport -h`
+// for the usage, which is the text of usage below.
 package main
 
 //go:generate go run . readme -w -claims-only
@@ -21,21 +23,28 @@ import (
 	"time"
 )
 
-const usage = `usage: go run ./scripts/forkport [flags]
-       go run ./scripts/forkport merge [-format F] [-claims DIR] [-leg NAME] [-run RE] FILE...
-       go run ./scripts/forkport readme [-w] [-claims-only] [-linux FILE] [-wine FILE]
+const usage = `usage: forkport [flags] [packages]
+       forkport merge [-format F] [-claims DIR] [-leg NAME] [-run RE] FILE...
+       forkport readme [-w] [-claims-only] [-linux FILE] [-wine FILE]
+(forkport is go run github.com/forkport/forkport/scripts/forkport, or
+go run ./scripts/forkport in forkport's repository)
 
-forkport checks the portability claims of the "Forking Processes" chapter.
-Each claim is a testscript file testdata/script/<id>.txtar whose header
-says what the claim is and what linux, darwin and windows should do (holds,
-or differs — reason; optionally "wine: deviates — reason"). The claim is the
-subtest TestScripts/<id> of the module's root package.
+forkport checks the portability claims of the Go module it runs in. A claim
+is a testscript file <id>.txtar whose header says what the claim is and
+what linux, darwin and windows (and optionally other GOOS values) should do
+(holds, or differs — reason; optionally "wine: deviates — reason"). A
+module's claims are the claim directories of its tests that call
+procstest.Run with a constant Params.Dir (go doc
+github.com/forkport/forkport/procs/procstest); each claim is the subtest
+<Test>/<id> of such a test. forkport's own are TestScripts/<id> of its root
+package, claims in testdata/script. Claim ids are unique in a module.
 
-With no subcommand, forkport runs the suite on this machine,
-  go test -json -count=1 -run '^TestScripts$[/<claims>]' .
-from the module root (found with go env GOMOD), or with -leg windows-wine the
-Windows test binary under Wine (package internal/winleg), and prints one row
-per claim: its id, the claim, what is expected on this OS, and the verdict:
+With no subcommand, forkport runs those tests on this machine,
+  go test -json -count=1 -run '^(<Tests>)$[/<claims>]' <packages>
+from the module root (found with go env GOMOD), or with -leg windows-wine
+their Windows test binaries under Wine (package internal/winleg), and prints
+one row per claim: its id, the claim, what is expected on this OS, and the
+verdict:
 
   holds                the script passed; the claim holds here as written
   differs as expected  the script passed; the header says this OS differs
@@ -48,7 +57,9 @@ per claim: its id, the claim, what is expected on this OS, and the verdict:
                        build failed, the test binary died, -run left it out)
 
 A leg that ran none of a claim says "not run", never "holds". Progress goes
-to standard error when it is a terminal.
+to standard error when it is a terminal. packages are directories of the
+module, as ".", "./dir" or "./dir/..." (default "./...", which like the go
+command skips testdata and vendor directories and nested modules).
 
 Flags:
   -leg NAME      the leg to run: this machine's (the default; linux/amd64,
@@ -68,18 +79,21 @@ go test -json stream (CI's results-<os>-....json; gotestsum --jsonfile),
 and prints one matrix: claims as rows, legs as columns, then what is broken
 or not run, and each leg's problems. A raw stream's leg is named by writing
 the argument as LEG=FILE, by -leg (one raw file only), or by its file name
-(ubuntu/linux, macos/darwin, windows, wine). Claim headers come from
-testdata/script of the module (or -claims DIR), so every leg is judged
-against the current expectations; a leg missing a claim shows "not run".
+(ubuntu/linux, macos/darwin, windows, wine). Claim headers come from the
+module's claim directories (or -claims DIR, run by TestScripts), so every
+leg is judged against the current expectations; a leg missing a claim shows
+"not run".
   -format F      text (default; aligned, coloured only on a terminal and
                  never when NO_COLOR is set), markdown (GitHub-flavoured,
                  for $GITHUB_STEP_SUMMARY and the README) or json
-  -claims DIR    claim files (default: <module root>/testdata/script)
+  -claims DIR    claim files (default: the module's, found as above)
   -leg NAME      leg of the one raw go test -json input
   -run REGEXP    only the claims whose id matches REGEXP
 
 readme rewrites the generated blocks of the module's README.md, each
-between <!-- forkport:NAME --> and <!-- /forkport:NAME --> lines:
+between <!-- forkport:NAME --> and <!-- /forkport:NAME --> lines, from the
+claims of the module's root package (or of every package, when the root
+package has none):
   claims   the claim list, from the claim files
   linux    this command's text output on Linux (run now, or -linux FILE)
   matrix   the Linux and windows-wine legs merged, in markdown (each run
@@ -95,8 +109,10 @@ Blocks without markers are left alone. go generate ./scripts/forkport runs
 Exit status: 0 when every selected claim holds, differs as expected, is a
 wine deviation or was not run; 1 when a claim is broken or the run failed
 outside any claim (a build failure: its output is shown); 2 for errors (bad
-flags, no Go toolchain, unreadable input, unknown leg, malformed claim
-header), each one line on stderr.
+flags, no Go toolchain, a module without procstest tests, a missing claim
+directory, unreadable input, unknown leg, malformed claim header, a Wine
+leg that cannot be prepared), each one line on stderr. go run reports any
+non-zero status as 1: build the command (go build -o) to tell 1 from 2.
 
 JSON (-json FILE), format "forkport.leg/v1":
   {"format": "forkport.leg/v1", "leg": "linux/amd64" (or windows-wine),
@@ -120,6 +136,7 @@ both in full.
 
 Examples:
   go run ./scripts/forkport                         # this machine
+  go run github.com/forkport/forkport/scripts/forkport ./cmd/...  # another module's
   go run ./scripts/forkport -run fork -json out/linux.json
   go run ./scripts/forkport -leg windows-wine -json out/wine.json
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"

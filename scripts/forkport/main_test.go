@@ -82,12 +82,33 @@ func fixtureStream(name string) string {
 	return p
 }
 
-// testModule makes a module with the fixture claim files (and README.md,
-// if readme is not empty), and returns its root.
+// suiteTest is the test file of testModule's root package: TestScripts
+// runs testdata/script with procstest.
+const suiteTest = `package forkport_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/forkport/forkport/procs/procstest"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) { procstest.Main(m, nil) }
+
+func TestScripts(t *testing.T) {
+	procstest.Run(t, testscript.Params{Dir: filepath.Join("testdata", "script")})
+}
+`
+
+// testModule makes a module with the fixture claim files, run by
+// TestScripts of its root package (and README.md, if readme is not empty),
+// and returns its root.
 func testModule(t *testing.T, readme string) string {
 	t.Helper()
 	root := testutil.TempDir(t)
 	require.NoError(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module github.com/forkport/forkport\n\ngo 1.26.0\n"), 0o666))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "scripts_test.go"), []byte(suiteTest), 0o666))
 	dir := filepath.Join(root, "testdata", "script")
 	require.NoError(t, os.MkdirAll(dir, 0o777))
 	paths, err := filepath.Glob(filepath.Join(fixtures, "script", "*.txtar"))
@@ -102,6 +123,43 @@ func testModule(t *testing.T, readme string) string {
 		require.NoError(t, os.WriteFile(filepath.Join(root, "README.md"), []byte(readme), 0o666))
 	}
 	return root
+}
+
+// writeSuite writes a test file in root/dir whose test named test calls
+// procstest.Run with Params.Dir set to the Go expression dirExpr.
+func writeSuite(t *testing.T, root, dir, test, dirExpr string) {
+	t.Helper()
+	src := `package sub_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	pt "github.com/forkport/forkport/procs/procstest"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var _ = filepath.Join
+
+func ` + test + `(t *testing.T) {
+	pt.Run(t, testscript.Params{Dir: ` + dirExpr + `})
+}
+`
+	require.NoError(t, os.MkdirAll(filepath.Join(root, dir), 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(root, dir, "claims_test.go"), []byte(src), 0o666))
+}
+
+// copyClaims copies the fixture claim files into dir.
+func copyClaims(t *testing.T, dir string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o777))
+	paths, err := filepath.Glob(filepath.Join(fixtures, "script", "*.txtar"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(p)), data, 0o666))
+	}
 }
 
 type harness struct {
@@ -191,7 +249,8 @@ func TestCheck(t *testing.T) {
 			contains: []string{
 				"forkport linux/amd64 · go1.26.8 · devel · 2026-11-26T00:40:00Z\n",
 				"fork-pid       fork returns the child's PID to the parent, and   holds              holds\n               the child is a new process.\n",
-				"wait-blocks    os.wait blocks until a child exits.               holds              not run — no result\n",
+				"wait-blocks    os.wait blocks until a child exits.               holds              not run\n" +
+					"                                                                                    — no result\n",
 				"4 claims: 2 hold, 2 not run.\n",
 			},
 		},
@@ -205,7 +264,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "build failure shows the build output", stream: "build-failed.json", exit: 1, code: exitFailed,
 			contains: []string{
-				"not run — no result: the build failed",
+				"  not run\n                                                                                    — no result: the build failed\n",
 				"error: build failed: github.com/forkport/forkport [github.com/forkport/forkport.test]\n    # github.com/forkport/forkport [github.com/forkport/forkport.test]\n    ./scripts_test.go:19:38: unknown field Bogus in struct literal of type testscript.Params\n",
 			},
 		},
@@ -213,7 +272,7 @@ func TestCheck(t *testing.T) {
 			name: "go test fails with nothing in the stream", stream: "", exit: 1, code: exitFailed,
 			stderr: "go: errors parsing go.mod:\ngo.mod:3: invalid go version\n",
 			contains: []string{
-				"not run — no result: the package did not run",
+				"  not run\n                                                                                    — no result: the package did not run\n",
 				"error: go test exited with status 1\n    go: errors parsing go.mod:\n    go.mod:3: invalid go version\n",
 			},
 		},
@@ -247,7 +306,7 @@ func TestCheck(t *testing.T) {
 			if run == "" {
 				run = "^TestScripts$"
 			}
-			assert.Equal(t, []string{"test", "-json", "-count=1", "-run", run, "-timeout", "10m0s", "."}, args)
+			assert.Equal(t, []string{"test", "-json", "-count=1", "-run", run, "-timeout", "10m0s", "github.com/forkport/forkport"}, args)
 
 			leg := readLegFile(t, jsonOut)
 			assert.Equal(t, "linux/amd64", leg.Leg)
@@ -335,7 +394,8 @@ func TestCheckWineLeg(t *testing.T) {
 	assert.Equal(t, "^TestScripts$/^(exec-replaces)$", got.pattern)
 	assert.True(t, got.install)
 	assert.Contains(t, h.stdout.String(), "EXPECTED ON WINDOWS (WINE)")
-	assert.Contains(t, h.stdout.String(), "wine deviation — Wine reports a killed child's\n")
+	assert.Contains(t, h.stdout.String(), "  wine deviation\n")
+	assert.Contains(t, h.stdout.String(), "  — Wine reports a killed child's exit status as\n")
 	assert.NotContains(t, h.stdout.String(), "note:", "the claims -run left out are no orphans")
 	leg := readLegFile(t, jsonOut)
 	assert.Equal(t, "windows-wine", leg.Leg)
@@ -405,7 +465,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "outside the module",
 			setup: func(t *testing.T, h *harness) { t.Setenv("FAKE_GO_GOMOD", os.DevNull) },
-			want:  "forkport: not inside the forkport module (go env GOMOD is empty): run forkport from the repository\n",
+			want:  "forkport: not inside a Go module (go env GOMOD is empty): run forkport in the root of a module whose tests call procstest.Run\n",
 		},
 		{
 			name:  "go env fails",
@@ -421,13 +481,43 @@ func TestErrors(t *testing.T) {
 			want: "forkport: malformed claim header: " + filepath.Join("testdata", "script", "zombie.txtar") + ":6: windows: differs needs a reason: \"differs — <why>\"\n",
 		},
 		{
-			name: "unknown leg", args: []string{"-leg", "plan9"},
-			want: "forkport: unknown leg \"plan9\" (want linux, darwin, windows or windows-wine, optionally with /GOARCH)\n",
+			name: "no procstest tests",
+			setup: func(t *testing.T, h *harness) {
+				require.NoError(t, os.Remove(filepath.Join(h.root, "scripts_test.go")))
+			},
+			want: "forkport: no claims to check: no test in ./... calls procstest.Run with a constant Params.Dir (see go doc github.com/forkport/forkport/procs/procstest)\n",
+		},
+		{
+			name: "claim directory missing",
+			setup: func(t *testing.T, h *harness) {
+				writeSuite(t, h.root, "sub", "TestClaims", `"testdata/nope"`)
+			},
+			want: "forkport: claim directory " + filepath.Join("sub", "testdata", "nope") + " (Params.Dir of TestClaims): file does not exist\n",
+		},
+		{
+			name: "claim id in two suites",
+			setup: func(t *testing.T, h *harness) {
+				writeSuite(t, h.root, "sub", "TestClaims", `filepath.Join("testdata", "script")`)
+				copyClaims(t, filepath.Join(h.root, "sub", "testdata", "script"))
+			},
+			want: "forkport: claim \"exec-replaces\" is in both " + filepath.Join("testdata", "script") + " and " + filepath.Join("sub", "testdata", "script") + ": claim ids must be unique in a module\n",
+		},
+		{
+			name: "package pattern names no directory", args: []string{"./nope"},
+			want: "forkport: package pattern \"./nope\": no such directory in the module: file does not exist\n",
+		},
+		{
+			name: "package pattern outside the module", args: []string{"./../x"},
+			want: "forkport: package pattern \"./../x\": want a directory of the module, as \".\", \"./dir\" or \"./dir/...\": invalid argument\n",
+		},
+		{
+			name: "unknown leg", args: []string{"-leg", "beos"},
+			want: "forkport: unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
 		},
 		{
 			name:  "unsupported host",
 			setup: func(t *testing.T, h *harness) { t.Setenv("FAKE_GO_GOOS", "freebsd") },
-			want:  "forkport: unknown leg freebsd/amd64: claims state expectations for linux, darwin and windows only\n",
+			want:  "forkport: 4 claim(s) state no expectation for freebsd (exec-replaces, fork-pid, wait-blocks, zombie): add \"freebsd: holds\" or \"freebsd: differs — reason\" to their expect: lines to check them there\n",
 		},
 		{
 			name: "another OS's leg", args: []string{"-leg", "darwin"},
@@ -443,7 +533,7 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name: "stray argument", args: []string{"fork"},
-			want: "forkport: unexpected argument \"fork\" (subcommands: merge, readme) (run forkport -h for help)\n",
+			want: "forkport: unexpected argument \"fork\" (subcommands: merge, readme; packages: ., ./dir, ./dir/...) (run forkport -h for help)\n",
 		},
 		{
 			name: "-run matches nothing", args: []string{"-run", "^nothing$"},
@@ -462,8 +552,8 @@ func TestErrors(t *testing.T) {
 			want: "forkport: cannot read missing.json: no such file or directory\n",
 		},
 		{
-			name: "merge of an unknown leg", args: []string{"merge", "solaris=" + fixtureStream("linux-pass.json")},
-			want: "forkport: solaris=" + fixtureStream("linux-pass.json") + ": unknown leg \"solaris\" (want linux, darwin, windows or windows-wine, optionally with /GOARCH)\n",
+			name: "merge of an unknown leg", args: []string{"merge", "beos=" + fixtureStream("linux-pass.json")},
+			want: "forkport: beos=" + fixtureStream("linux-pass.json") + ": unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -593,4 +683,95 @@ func twoLegs(t *testing.T, root, rawName string) (h *harness, linuxDoc, raw stri
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(raw, data, 0o666))
 	return h, linuxDoc, raw
+}
+
+// TestSuitesOfEveryPackage: forkport runs every package's procstest.Run
+// test, whatever it is called, and a package pattern narrows that.
+func TestSuitesOfEveryPackage(t *testing.T) {
+	root := testModule(t, "")
+	writeSuite(t, root, filepath.Join("cmd", "tool"), "TestToolClaims", `filepath.Join("testdata", "claims")`)
+	dir := filepath.Join(root, "cmd", "tool", "testdata", "claims")
+	require.NoError(t, os.MkdirAll(dir, 0o777))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tool-exits.txtar"), []byte(
+		"# claim: the tool exits 0.\n# source: its manual\n# expect:\n#   linux: holds\n#   darwin: holds\n#   windows: holds\n\nexec tool\n"), 0o666))
+	tests := []struct {
+		name   string
+		args   []string
+		pkgs   []string
+		run    string
+		claims int
+	}{
+		{"every package", nil, []string{"github.com/forkport/forkport", "github.com/forkport/forkport/cmd/tool"}, "^(TestScripts|TestToolClaims)$", 5},
+		{"one package", []string{"./cmd/..."}, []string{"github.com/forkport/forkport/cmd/tool"}, "^TestToolClaims$", 1},
+		{"-run across packages", []string{"-run", "tool|zombie"}, []string{"github.com/forkport/forkport", "github.com/forkport/forkport/cmd/tool"}, "^(TestScripts|TestToolClaims)$/^(tool-exits|zombie)$", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, root, "linux-pass.json", 0)
+			h.run(append([]string{"-format", "json"}, tt.args...)...)
+			require.Empty(t, h.stderr.String())
+			_, args := h.goTestArgs()
+			assert.Equal(t, append([]string{"test", "-json", "-count=1", "-run", tt.run, "-timeout", "10m0s"}, tt.pkgs...), args)
+			var leg verdict.Leg
+			require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &leg))
+			assert.Len(t, leg.Claims, tt.claims)
+		})
+	}
+}
+
+// TestFurtherGOOS: on an OS beyond linux, darwin and windows, claims that
+// state it are judged as on any other.
+func TestFurtherGOOS(t *testing.T) {
+	root := testModule(t, "")
+	paths, err := filepath.Glob(filepath.Join(root, "testdata", "script", "*.txtar"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		data = regexp.MustCompile(`(?m)^(#\s+windows:.*)$`).ReplaceAll(data, []byte("$1\n#   freebsd: differs — no zombies here either"))
+		require.NoError(t, os.WriteFile(p, data, 0o666))
+	}
+	h := newHarness(t, root, "linux-pass.json", 0)
+	t.Setenv("FAKE_GO_GOOS", "freebsd")
+	code := h.run("-format", "json")
+	require.Equal(t, exitOK, code, h.stderr.String())
+	var leg verdict.Leg
+	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &leg))
+	assert.Equal(t, "freebsd/amd64", leg.Leg)
+	require.NotEmpty(t, leg.Claims)
+	assert.Equal(t, "fork-pid", leg.Claims[1].ID)
+	assert.Equal(t, verdict.DiffersAsExpected, leg.Claims[1].Verdict)
+	assert.Equal(t, "no zombies here either", leg.Claims[1].Expect.Reason)
+}
+
+// TestSuiteForms: the claim directory is found in the forms a test writes
+// it, and a test whose directory is not a constant is not a suite.
+func TestSuiteForms(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       string // claim directory relative to the package; "" for none
+	}{
+		{"literal", `pt.Run(t, testscript.Params{Dir: "testdata/claims"})`, "testdata/claims"},
+		{"filepath.Join", `pt.Run(t, testscript.Params{Dir: filepath.Join("testdata", "claims")})`, "testdata/claims"},
+		{"variable", "p := testscript.Params{Dir: filepath.Join(\"testdata\", \"x\")}\n\tpt.Run(t, p)", "testdata/x"},
+		{"var declaration", "var p = testscript.Params{Dir: \"testdata/y\"}\n\tpt.Run(t, p)", "testdata/y"},
+		{"not a constant", `pt.Run(t, testscript.Params{Dir: os.Getenv("DIR")})`, ""},
+		{"another package's Run", `t.Run("x", nil)`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testutil.TempDir(t)
+			src := "package x_test\n\nimport (\n\t\"os\"\n\t\"path/filepath\"\n\t\"testing\"\n\n\tpt \"github.com/forkport/forkport/procs/procstest\"\n\t\"github.com/rogpeppe/go-internal/testscript\"\n)\n\nvar _, _ = os.Getenv, filepath.Join\n\nfunc TestX(t *testing.T) {\n\t" + tt.body + "\n}\n"
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "x_test.go"), []byte(src), 0o666))
+			got, err := suitesIn(dir)
+			require.NoError(t, err)
+			if tt.want == "" {
+				assert.Empty(t, got)
+				return
+			}
+			require.Len(t, got, 1)
+			assert.Equal(t, "TestX", got[0].Test)
+			assert.Equal(t, filepath.Join(dir, filepath.FromSlash(tt.want)), got[0].claimDir)
+		})
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -34,19 +35,23 @@ func (a *app) merge(ctx context.Context, args []string) error {
 		}
 	}
 
-	// Claim files: -claims, else the module's, if there is a module.
-	modPath := ""
-	if claimDir == "" {
-		if m, err := a.findModule(ctx); err == nil {
-			modPath = m.path
-			if _, err := os.Stat(m.claimDir()); err == nil {
-				claimDir = m.claimDir()
-			}
-		}
-	}
-	var cs []*claims.Claim
+	// Claim files: -claims (forkport's TestScripts suite), else the
+	// module's suites, if there is a module with some.
+	var (
+		cs     []*claims.Claim
+		suites []verdict.Suite
+	)
 	if claimDir != "" {
 		if cs, err = a.loadClaims(a.abs(claimDir)); err != nil {
+			return err
+		}
+		suites = []verdict.Suite{{Test: verdict.ScriptTest, Claims: cs}}
+	} else if m, err := a.findModule(ctx); err == nil {
+		ss, err := a.findSuites(m, nil)
+		switch {
+		case err == nil:
+			cs, suites = allClaims(ss), verdictSuites(ss)
+		case !errors.Is(err, errNoSuites):
 			return err
 		}
 	}
@@ -82,7 +87,7 @@ func (a *app) merge(ctx context.Context, args []string) error {
 			continue
 		}
 		if cs == nil {
-			return fmt.Errorf("%s is raw go test -json output: its claims' expectations come from the claim files, and there are none here (run inside the module, or pass -claims DIR)", file)
+			return fmt.Errorf("%s is raw go test -json output: its claims' expectations come from the claim files, and there are none here (run inside a module whose tests call procstest.Run, or pass -claims DIR)", file)
 		}
 		raws = append(raws, rawInput{i, file, name})
 		if name == "" {
@@ -92,7 +97,11 @@ func (a *app) merge(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		legs[i] = verdict.Evaluate(cs, in.Stream, info, modPath)
+		if claimDir != "" {
+			legs[i] = verdict.Evaluate(cs, in.Stream, info, "")
+		} else {
+			legs[i] = verdict.EvaluateSuites(suites, in.Stream, info)
+		}
 	}
 	if legName != "" {
 		n := 0

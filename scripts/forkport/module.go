@@ -62,7 +62,7 @@ func (a *app) findModule(ctx context.Context) (*module, error) {
 		return nil, fmt.Errorf("go env -json: %v", err)
 	}
 	if env.GOMOD == "" || env.GOMOD == os.DevNull {
-		return nil, errors.New("not inside the forkport module (go env GOMOD is empty): run forkport from the repository")
+		return nil, errors.New("not inside a Go module (go env GOMOD is empty): run forkport in the root of a module whose tests call procstest.Run")
 	}
 	m := &module{root: filepath.Dir(env.GOMOD), goCmd: goCmd, goos: env.GOOS, goarch: env.GOARCH, goversion: env.GOVERSION}
 	data, err := os.ReadFile(env.GOMOD)
@@ -81,9 +81,6 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
-
-// claimDir is where a module's claim files are.
-func (m *module) claimDir() string { return filepath.Join(m.root, "testdata", "script") }
 
 // loadClaims loads the claim files of dir, naming files relative to the
 // current directory in errors.

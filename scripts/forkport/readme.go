@@ -88,10 +88,11 @@ func claimsBlock(cs []*claims.Claim) string {
 	return b.String()
 }
 
-// linuxBlock is the linux block's content: the command and its text output.
-func linuxBlock(leg *verdict.Leg) string {
+// linuxBlock is the linux block's content: the command (with the package
+// patterns it was given) and its text output.
+func linuxBlock(leg *verdict.Leg, pkgs []string) string {
 	var b bytes.Buffer
-	b.WriteString("```text\n$ go run ./scripts/forkport\n")
+	b.WriteString("```text\n$ " + strings.Join(append([]string{"go run ./scripts/forkport"}, pkgs...), " ") + "\n")
 	verdict.WriteLegText(&b, leg, verdict.TextOptions{})
 	b.WriteString("```\n")
 	return b.String()
@@ -138,20 +139,28 @@ func (a *app) readme(ctx context.Context, args []string) error {
 	if !hasBlock(doc, blockClaims) && !hasBlock(doc, blockLinux) && !hasBlock(doc, blockMatrix) {
 		return fmt.Errorf("%s has no forkport blocks: add %s and %s lines (or linux, matrix)", a.displayPath(path), startMarker(blockClaims), endMarker(blockClaims))
 	}
-	cs, err := a.loadClaims(m.claimDir())
+	// The README is about the module's own claims: those of its root
+	// package when it has some, else every package's.
+	pkgs := []string{"."}
+	suites, err := a.findSuites(m, pkgs)
+	if errors.Is(err, errNoSuites) {
+		pkgs = nil
+		suites, err = a.findSuites(m, pkgs)
+	}
 	if err != nil {
 		return err
 	}
+	cs := allClaims(suites)
 	blocks := map[string]string{blockClaims: claimsBlock(cs)}
 
 	if !claimsOnly && (hasBlock(doc, blockLinux) || hasBlock(doc, blockMatrix)) {
-		linux, err := a.readmeLeg(ctx, m, linuxFile, "linux", install)
+		linux, err := a.readmeLeg(ctx, m, pkgs, linuxFile, "linux", install)
 		if err != nil {
 			return err
 		}
-		blocks[blockLinux] = linuxBlock(linux)
+		blocks[blockLinux] = linuxBlock(linux, pkgs)
 		if hasBlock(doc, blockMatrix) {
-			wine, err := a.readmeLeg(ctx, m, wineFile, verdict.WineLeg, install)
+			wine, err := a.readmeLeg(ctx, m, pkgs, wineFile, verdict.WineLeg, install)
 			if err != nil {
 				return err
 			}
@@ -191,9 +200,9 @@ func (a *app) readme(ctx context.Context, args []string) error {
 
 // readmeLeg reads a leg for the README from file, or runs it: the Linux leg
 // only on Linux, the windows-wine leg under Wine.
-func (a *app) readmeLeg(ctx context.Context, m *module, file, leg string, install bool) (*verdict.Leg, error) {
+func (a *app) readmeLeg(ctx context.Context, m *module, pkgs []string, file, leg string, install bool) (*verdict.Leg, error) {
 	if file != "" {
-		l, err := a.runLeg(ctx, checkOptions{from: file, leg: legIfRaw(file, leg)}, nil)
+		l, err := a.runLeg(ctx, checkOptions{from: file, leg: legIfRaw(file, leg), pkgs: pkgs}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -210,7 +219,7 @@ func (a *app) readmeLeg(ctx context.Context, m *module, file, leg string, instal
 		name = leg
 	}
 	fmt.Fprintf(a.stderr, "forkport: running the %s leg for the README\n", leg)
-	return a.runLeg(ctx, checkOptions{leg: name, timeout: 10 * time.Minute, install: install}, nil)
+	return a.runLeg(ctx, checkOptions{leg: name, timeout: 10 * time.Minute, install: install, pkgs: pkgs}, nil)
 }
 
 // legIfRaw names a raw stream's leg when its file name does not.

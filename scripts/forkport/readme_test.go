@@ -148,7 +148,7 @@ func TestReadmeCommand(t *testing.T) {
 	require.NoError(t, os.Remove(h.log))
 	require.Equal(t, exitOK, h.run("readme", "-linux", linuxDoc, "-wine", wineRaw))
 	doc := h.stdout.String()
-	assert.Contains(t, doc, "<!-- forkport:linux -->\n```text\n$ go run ./scripts/forkport\nforkport linux/amd64 · go1.26.8 · devel · 2026-11-26T00:40:00Z\n\nID ")
+	assert.Contains(t, doc, "<!-- forkport:linux -->\n```text\n$ go run ./scripts/forkport .\nforkport linux/amd64 · go1.26.8 · devel · 2026-11-26T00:40:00Z\n\nID ")
 	assert.Contains(t, doc, "exec-replaces: broken — testdata/script/exec-replaces.txtar:9: unexpected command failure\n")
 	assert.Contains(t, doc, "```\n<!-- /forkport:linux -->\n")
 	assert.Contains(t, doc, "<!-- forkport:matrix -->\n| Claim | linux/amd64 | windows-wine |\n| --- | --- | --- |\n")

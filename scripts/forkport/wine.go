@@ -14,7 +14,8 @@ import (
 type wineRun struct {
 	root    string // module root
 	goCmd   string
-	pattern string // go test -run pattern
+	pattern string   // go test -run pattern
+	pkgs    []string // the packages to test (import paths)
 	timeout time.Duration
 	install bool
 	log     io.Writer // winleg's progress messages
@@ -25,8 +26,8 @@ type wineRun struct {
 // --version. Failing tests are not an error: the stream says so.
 type wineRunner func(ctx context.Context, r wineRun) (string, error)
 
-// runWineLeg is the wineRunner: internal/winleg builds the root package's
-// test binary for windows/amd64 and runs it under Wine.
+// runWineLeg is the wineRunner: internal/winleg builds each package's test
+// binary for windows/amd64 and runs it under Wine.
 func runWineLeg(ctx context.Context, r wineRun) (string, error) {
 	leg, err := winleg.Prepare(ctx, winleg.Config{Install: r.install, Log: r.log, Dir: r.root, Timeout: r.timeout, Go: r.goCmd})
 	if err != nil {
@@ -37,9 +38,11 @@ func runWineLeg(ctx context.Context, r wineRun) (string, error) {
 			fmt.Fprintf(r.log, "forkport: closing the Wine leg: %v\n", err)
 		}
 	}()
-	err = leg.Test(ctx, ".", []string{"-run", r.pattern}, r.events)
-	if err != nil && !errors.Is(err, winleg.ErrTestsFailed) {
-		return leg.WineVersion(), err
+	for _, pkg := range r.pkgs {
+		err = leg.Test(ctx, pkg, []string{"-run", r.pattern}, r.events)
+		if err != nil && !errors.Is(err, winleg.ErrTestsFailed) {
+			return leg.WineVersion(), err
+		}
 	}
 	return leg.WineVersion(), nil
 }

@@ -1,0 +1,4 @@
+package verdict
+
+// ReadInputLimit is readInput with a smaller bound, for tests.
+var ReadInputLimit = readInput

@@ -1,0 +1,288 @@
+package procstest
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/forkport/forkport/internal/claims"
+	"github.com/forkport/forkport/internal/leakcheck"
+	"github.com/forkport/forkport/internal/probe"
+	"github.com/forkport/forkport/internal/testutil"
+	"github.com/forkport/forkport/internal/wine"
+	"github.com/forkport/forkport/procs"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Supervisor is the name of the command Main adds to every set of commands:
+// the supervisor scripts start their programs with ("exec run PROG ...").
+const Supervisor = "run"
+
+// mainRan is set by Main, so that Run can tell when TestMain is not Main.
+var mainRan atomic.Bool
+
+// Main is TestMain for a package whose tests run claim scripts:
+//
+//	func TestMain(m *testing.M) { procstest.Main(m, map[string]func() int{"myprog": myprog.Main}) }
+//
+// It calls procs.Init first (a forked child runs its entry point there).
+// When the test binary was started as one of commands, or as the supervisor
+// "run", it runs that command and exits with its status: the command is
+// chosen by the executable's name, not argv[0], so a script may pass any
+// argv[0], and it runs before Main touches the environment, so a program
+// started with an exact environment sees exactly that. A command reads its
+// arguments from os.Args[1:].
+//
+// Otherwise Main puts a copy of the test binary on the scripts' PATH under
+// each command's name, runs the tests, and then fails the run if a process
+// that the tests started is still running or was never waited for (on
+// Linux, any process carrying the run's tag, wherever it was reparented).
+//
+// A command named "run" (the supervisor's name), an empty name or one with a
+// path separator is an error: Main prints one line and exits with status 2.
+func Main(m *testing.M, commands map[string]func() int) {
+	procs.Init()
+	cmds, err := withSupervisor(commands)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "procstest.Main:", err)
+		os.Exit(2)
+	}
+	if f, ok := cmds[executableName()]; ok {
+		procs.Exit(f())
+	}
+	mainRan.Store(true)
+	top := leakcheck.Tag()
+	if os.Getenv("GORACE") == "" {
+		// Under -race every process would otherwise sleep 1 s at exit.
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
+	mains := make(map[string]func(), len(cmds))
+	for name, f := range cmds {
+		mains[name] = func() { procs.Exit(f()) }
+	}
+	testscript.Main(suite{m, top}, mains)
+}
+
+// withSupervisor returns commands plus the supervisor, or an error naming
+// a command that cannot be one.
+func withSupervisor(commands map[string]func() int) (map[string]func() int, error) {
+	cmds := map[string]func() int{Supervisor: func() int { return probe.Run(os.Args[1:]) }}
+	for _, name := range sortedKeys(commands) {
+		switch {
+		case name == Supervisor:
+			return nil, fmt.Errorf("command %q clashes with the supervisor procstest adds: %w", name, fs.ErrExist)
+		case name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == "..":
+			return nil, fmt.Errorf("command name %q: want a file name without a path separator: %w", name, fs.ErrInvalid)
+		case commands[name] == nil:
+			return nil, fmt.Errorf("command %q is nil: %w", name, fs.ErrInvalid)
+		}
+		cmds[name] = commands[name]
+	}
+	return cmds, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// executableName is the name this binary was started as, from the
+// executable's path (testscript.Main gives each command its own copy or hard
+// link of the test binary), without ".exe".
+func executableName() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(filepath.Base(exe), ".exe")
+}
+
+// suite runs the tests, then cleans up what testscript.Main would fail to
+// remove under Wine, and fails the run if any process was left behind.
+type suite struct {
+	m   *testing.M
+	top bool
+}
+
+func (s suite) Run() int {
+	code := s.m.Run()
+	if err := removeCommandDir(); err != nil {
+		fmt.Fprintln(os.Stderr, "procstest:", err)
+		code = 1
+	}
+	if err := leakcheck.Check(s.top); err != nil {
+		fmt.Fprintln(os.Stderr, "procstest:", err)
+		code = 1
+	}
+	return code
+}
+
+// removeCommandDir removes the directory testscript.Main made for the
+// command binaries (the first PATH element, .../testscript-main*/bin),
+// before testscript's own clean-up does. Under Wine, testscript's
+// os.RemoveAll fails with "Invalid function" (see testutil.TempDir) and
+// log.Fatalf's after the tests pass; removing the directory entry by entry
+// first leaves it nothing to do, on every OS.
+func removeCommandDir() error {
+	bin := filepath.SplitList(os.Getenv("PATH"))[0]
+	root := filepath.Dir(bin)
+	if filepath.Base(bin) != "bin" || !strings.HasPrefix(filepath.Base(root), "testscript-main") {
+		return nil
+	}
+	if err := testutil.RemoveAll(root); err != nil {
+		return fmt.Errorf("removing testscript's command directory: %w", err)
+	}
+	return nil
+}
+
+// Run runs every claim file in p.Dir as a parallel subtest named after the
+// file, with testscript.Run. It adds procstest's vocabulary to p (the
+// commands setmatch, eq, before, samelines and which, and the condition
+// [wine]; the supervisor run is a command on PATH, from Main) and checks
+// each file's claim header: a file whose header is missing or malformed
+// fails, with the file and line, and the others run.
+//
+// What p brings keeps working: its Cmds next to procstest's (the same name
+// in both is an error), its Setup after procstest's, its Condition for every
+// condition but [wine]. When p.WorkdirRoot is empty, Run makes one and
+// removes it after the subtests, entry by entry (os.RemoveAll does not work
+// under Wine). Run fails the test at once, running nothing, when p.Dir does
+// not exist or holds no .txtar file, when p.Files is set (claims are the
+// files of a directory), or when TestMain is not Main.
+func Run(t *testing.T, p testscript.Params) {
+	t.Helper()
+	if !mainRan.Load() {
+		t.Fatal("procstest.Run: TestMain must call procstest.Main (it puts the commands and the supervisor on PATH and checks for leaked processes)")
+	}
+	p, err := params(p)
+	if err != nil {
+		t.Fatalf("procstest.Run: %v", err)
+	}
+	if p.WorkdirRoot == "" {
+		work, err := os.MkdirTemp("", "procstest-")
+		if err != nil {
+			t.Fatalf("procstest.Run: %v", err)
+		}
+		// Setting WorkdirRoot keeps testscript from removing the work
+		// directories itself (os.RemoveAll fails under Wine); we do it.
+		t.Cleanup(func() {
+			if err := testutil.RemoveAll(work); err != nil {
+				t.Errorf("procstest.Run: removing the scripts' work directories: %v", err)
+			}
+		})
+		p.WorkdirRoot = work
+	}
+	testscript.Run(t, p)
+}
+
+// params returns p with procstest's vocabulary and header check added, or
+// an error saying why the claims cannot run.
+func params(p testscript.Params) (testscript.Params, error) {
+	if p.Files != nil {
+		return p, fmt.Errorf("Params.Files is set: claims are the .txtar files of Params.Dir: %w", fs.ErrInvalid)
+	}
+	if p.Dir == "" {
+		return p, fmt.Errorf("Params.Dir is empty: give the claim directory, such as testdata/script: %w", fs.ErrInvalid)
+	}
+	headers, err := loadHeaders(p.Dir)
+	if err != nil {
+		return p, err
+	}
+	cmds := vocabulary()
+	for _, name := range sortedKeys(p.Cmds) {
+		if _, clash := cmds[name]; clash {
+			return p, fmt.Errorf("Params.Cmds[%q] clashes with procstest's command %q: rename yours: %w", name, name, fs.ErrExist)
+		}
+		cmds[name] = p.Cmds[name]
+	}
+	p.Cmds = cmds
+
+	userSetup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		// Subtest "script-<name>": testscript's work directory for the
+		// file <name>.txtar.
+		name := strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")
+		if err := headers[name]; err != nil {
+			return err
+		}
+		setup(env)
+		if userSetup != nil {
+			return userSetup(env)
+		}
+		return nil
+	}
+	userCond := p.Condition
+	p.Condition = func(cond string) (bool, error) {
+		if cond == "wine" {
+			return wine.Detected(), nil
+		}
+		if userCond != nil {
+			return userCond(cond)
+		}
+		return false, fmt.Errorf("unknown condition %q (procstest adds [wine]; Params.Condition gives the others)", cond)
+	}
+	return p, nil
+}
+
+// loadHeaders parses the header of every claim file in dir and returns the
+// problem of each malformed one by script name (nil for a good one).
+func loadHeaders(dir string) (map[string]error, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("claim directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("claim directory %s is not a directory: %w", dir, fs.ErrInvalid)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("claim directory: %w", err)
+	}
+	out := map[string]error{}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, claims.Ext):
+			_, err := claims.ParseFile(filepath.Join(dir, name))
+			var ce *claims.Error
+			if err != nil && !errors.As(err, &ce) {
+				err = fmt.Errorf("claim file: %w", err)
+			}
+			out[strings.TrimSuffix(name, claims.Ext)] = err
+		case strings.HasSuffix(name, ".txt"):
+			// testscript runs .txt files too; a claim is a .txtar file.
+			out[strings.TrimSuffix(name, ".txt")] = fmt.Errorf("%s: a claim file is named <id>%s: %w", filepath.Join(dir, name), claims.Ext, fs.ErrInvalid)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("claim directory %s has no *%s file: %w", dir, claims.Ext, fs.ErrNotExist)
+	}
+	return out, nil
+}
+
+// hostVars are passed from the host into every script: Windows programs
+// need them (DLL loading, command lookup), and they do not exist elsewhere.
+var hostVars = []string{"SYSTEMROOT", "WINDIR", "PATHEXT", "COMSPEC"}
+
+func setup(env *testscript.Env) {
+	for _, k := range hostVars {
+		if v, ok := os.LookupEnv(k); ok {
+			env.Setenv(k, v)
+		}
+	}
+	// Every process a script starts carries the run's tag, so the leak
+	// check finds any of them still running at the end.
+	if tag := leakcheck.TagValue(); tag != "" {
+		env.Setenv(leakcheck.TagEnv, tag)
+	}
+}

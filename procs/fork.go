@@ -114,6 +114,9 @@ func Init() {
 	}
 	os.Unsetenv(markerEnv)
 	fn, err := setUpChild(value)
+	if err == errRetired {
+		Exit(0) // a pre-started child whose parent needs it no more
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "procs: forked child %d: %v\n", os.Getpid(), err)
 		Exit(childSetupFailed)
@@ -192,6 +195,15 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 	if err != nil {
 		return nil, wrap("fork", name, err)
 	}
+	env := attr.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = withoutMarker(env)
+	if p, ok := forkPooled(name, attr, argv, env, state); ok {
+		track(p)
+		return p, nil
+	}
 	exe, err := selfExe()
 	if err != nil {
 		return nil, wrap("fork", name, err)
@@ -213,11 +225,7 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 		m.files = append(m.files, inheritedID(len(childEnds)+i, f))
 	}
 	child := *attr
-	env := attr.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	child.Env = append(withoutMarker(env), encodeMarker(m))
+	child.Env = append(env, encodeMarker(m))
 	p, err := start(exe, argv, &child, childEnds)
 	for _, f := range childEnds {
 		f.Close()
@@ -249,6 +257,14 @@ func setUpChild(value string) (func(), error) {
 		return nil, err
 	}
 	defer c.close()
+	if m.pool {
+		if m, err = awaitRequest(m, c); err != nil {
+			if err != errRetired {
+				c.reply(err)
+			}
+			return nil, err
+		}
+	}
 	fn, err := receive(m, c)
 	c.reply(err)
 	return fn, err

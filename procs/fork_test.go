@@ -164,7 +164,10 @@ func TestForkBeforeInit(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command(exe(t), "fork-before-init").CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	assert.True(t, strings.HasPrefix(string(out), "true "), "Fork before Init wraps ErrNoInit: %s", out)
+	lines := strings.Split(string(out), "\n")
+	require.Len(t, lines, 3, "%s", out)
+	assert.True(t, strings.HasPrefix(lines[0], "true "), "Fork before Init wraps ErrNoInit: %s", out)
+	assert.True(t, strings.HasPrefix(lines[1], "true "), "and so does Prestart: %s", out)
 }
 
 func TestCopyMisuseFailsEveryFork(t *testing.T) {

@@ -195,6 +195,7 @@ type marker struct {
 	channel []uintptr
 	files   []uintptr
 	name    string
+	pool    bool // started by Prestart: wait for a request
 }
 
 func (m *marker) String() string {
@@ -212,8 +213,15 @@ func joinIDs(ids []uintptr) string {
 
 // encodeMarker is the environment entry for a child.
 func encodeMarker(m *marker) string {
-	return markerEnv + "=" + handoffVersion + " " + m.String()
+	v := handoffVersion
+	if m.pool {
+		v += poolSuffix
+	}
+	return markerEnv + "=" + v + " " + m.String()
 }
+
+// poolSuffix marks the version of a pre-started child's marker.
+const poolSuffix = "p"
 
 // parseMarker parses a FORKPORT_FORK value; it comes from the environment,
 // so from whoever started the process, and is checked field by field.
@@ -223,10 +231,10 @@ func parseMarker(s string) (*marker, error) {
 			errCorrupt, markerEnv, s, what)
 	}
 	f := strings.SplitN(s, " ", 6)
-	if len(f) != 6 || f[0] != handoffVersion {
+	if len(f) != 6 || f[0] != handoffVersion && f[0] != handoffVersion+poolSuffix {
 		return nil, bad("not a version " + handoffVersion + " marker")
 	}
-	m := &marker{name: f[5]}
+	m := &marker{name: f[5], pool: f[0] != handoffVersion}
 	ppid, err := strconv.Atoi(f[1])
 	if err != nil || ppid <= 0 {
 		return nil, bad("bad parent PID")

@@ -25,3 +25,7 @@ func checkParent(pid int) error {
 	}
 	return nil
 }
+
+// recvmsgFlags are the flags a pre-started child receives its files with:
+// close-on-exec at once where the system can (else right after).
+const recvmsgFlags = 0

@@ -30,8 +30,13 @@ import (
 // and forked children find their entry point through procs.Init.
 const helperPrefix = "helper|"
 
+// started is when this process ran its package initialisation: a child
+// from the pool did so before Fork was called.
+var started = time.Now()
+
 // report is what a helper or forked child tells the test about itself.
 type report struct {
+	Started   time.Time // package initialisation
 	Pid, Ppid int
 	Args      []string
 	Env       []string
@@ -39,6 +44,7 @@ type report struct {
 	Exe       string   // os.Executable: which copy of the test binary runs
 	Sid, Pgid int      // Unix only
 	Console   bool     // Windows only: attached to a console
+	InJob     bool     // Windows only: in a job object
 	Note      string   // free text, such as a value of copied state
 	Fds       []int    // open descriptors (Unix)
 	FdTargets []string // what each open descriptor refers to (Linux)
@@ -53,6 +59,8 @@ func TestMain(m *testing.M) {
 		// procs.Init deliberately not called yet.
 		_, err := procs.Fork("report")
 		fmt.Println(errors.Is(err, procs.ErrNoInit), err)
+		err = procs.Prestart(1)
+		fmt.Println(errors.Is(err, procs.ErrNoInit), err)
 		os.Exit(0)
 	}
 	procs.Init()
@@ -62,6 +70,8 @@ func TestMain(m *testing.M) {
 			os.Exit(forkFromEmptyArgv0(os.Args[2]))
 		case "fork-on-stdin":
 			os.Exit(forkOnStdin(os.Args[2]))
+		case "prestart-and-wait":
+			os.Exit(prestartAndWait(os.Args[2]))
 		}
 	}
 	if strings.HasPrefix(os.Args[0], helperPrefix) {
@@ -80,7 +90,16 @@ func TestMain(m *testing.M) {
 		// Under -race every child would otherwise sleep 1 s at exit.
 		os.Setenv("GORACE", "atexit_sleep_ms=0")
 	}
+	stop, err := testutil.Prestart() // FORKPORT_PRESTART=N: every Fork through the pool
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := run(m)
+	stop()
+	if os.Getenv(testutil.PrestartEnv) != "" {
+		fmt.Printf("forks served by pre-started children: %d\n", procs.PooledForks())
+	}
 	if err := leakcheck.Check(top); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
@@ -170,7 +189,7 @@ func waitReport(t *testing.T, path string) report {
 }
 
 func writeReport(path string, r report) {
-	r.Pid, r.Ppid = os.Getpid(), os.Getppid()
+	r.Pid, r.Ppid, r.Started = os.Getpid(), os.Getppid(), started
 	if r.Args == nil {
 		r.Args = os.Args
 	}

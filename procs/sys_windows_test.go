@@ -3,6 +3,7 @@ package procs_test
 import (
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"golang.org/x/sys/windows"
@@ -14,11 +15,17 @@ const exeSuffix = ".exe"
 // case-insensitively.
 func envNameEqual(a, b string) bool { return strings.EqualFold(a, b) }
 
-var getConsoleWindow = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleWindow")
+var (
+	getConsoleWindow = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleWindow")
+	isProcessInJob   = windows.NewLazySystemDLL("kernel32.dll").NewProc("IsProcessInJob")
+)
 
 func fillSys(r *report) {
 	h, _, _ := getConsoleWindow.Call()
 	r.Console = h != 0
+	var inJob int32 // a BOOL
+	_, _, _ = isProcessInJob.Call(uintptr(windows.CurrentProcess()), 0, uintptr(unsafe.Pointer(&inJob)))
+	r.InJob = inJob != 0
 }
 
 // openFds is not meaningful on Windows, where handles are not numbered from 0.

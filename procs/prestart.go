@@ -1,0 +1,536 @@
+package procs
+
+// The pool of pre-started children behind Prestart. An idle child is a Fork
+// whose request has not been sent yet: started as ForkWith starts a child,
+// with a marker that says "wait", it runs the runtime, package
+// initialisation and Init, then blocks reading its channel. Fork takes one,
+// sends it what a fresh child would have got from its start (entry point,
+// environment, working directory, arguments, standard files and Attr.Files
+// on Unix, process group or session, job on Windows) followed by the
+// usual header and state, and waits for its answer as for a fresh child.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Prestart keeps up to n children started and waiting, so that Fork, which
+// otherwise starts the program again (a few milliseconds of runtime and
+// package initialisation), costs only the hand-off of the state to one of
+// them. Prestart returns once n children are waiting (they have run
+// package initialisation and Init), or with the error that kept one from
+// starting. Fork takes a waiting child when there is one
+// (it never waits for one) and the pool is refilled in the background; an
+// empty pool means a fresh start, as without Prestart. Prestart(0) stops
+// the pool: waiting children are ended and reaped before it returns.
+// Without a call to Prestart nothing changes. It is safe for concurrent use; it must be
+// called after Init, and fails as Fork would if Register or Copy was
+// misused.
+//
+// A child from the pool is an ordinary child of the caller (same PID rules,
+// reaped with Wait, Waitpid or Reap, in the caller's trees), and Fork's
+// contract holds: the child runs the entry point with the state, the
+// environment, working directory and arguments the caller has when it
+// calls Fork, and Attr's files, directory and tree. What cannot be redone
+// in a running process is documented here:
+//
+//   - package initialisation ran when the child was pre-started, with the
+//     caller's environment, directory and arguments of that time (the entry
+//     point sees the new ones);
+//   - what the Go runtime reads from the environment once at start
+//     (GODEBUG, GOMAXPROCS, GOGC, GOMEMLIMIT, GOTRACEBACK, GORACE): Fork
+//     uses a waiting child only if these are what the child started with,
+//     else it starts a fresh one (and the pool replaces children whose
+//     values no longer match the caller's);
+//   - on Windows, handles given to a running process get new values, and a
+//     process cannot be detached from its console after it starts: Fork
+//     bypasses the pool for Attr.Files (whose values a forked child keeps)
+//     and Attr.Detach there;
+//   - on Unix, Attr.Files go to descriptors 4 to 11 (8 at most through the
+//     pool; more start a fresh child).
+//
+// Waiting children hold none of the caller's files open (their standard
+// files are the null device until Fork hands them the real ones), and exit
+// by themselves, silently, when the caller exits or dies. A process that
+// waits for all its descendants before it exits (a child subreaper) must
+// stop its pool first: its waiting children wait for it in turn. Each costs the memory of an idle instance of the program (about
+// 2 MiB for a small one: see the README's Performance section).
+func Prestart(n int) error {
+	if n < 0 {
+		return wrap("prestart", fmt.Sprint(n), invalid("negative pool size"))
+	}
+	if err := forkReady(); err != nil {
+		return wrap("prestart", fmt.Sprint(n), err)
+	}
+	thePool.resize(n)
+	return wrap("prestart", fmt.Sprint(n), thePool.fillNow())
+}
+
+// forkReady reports the misuse that makes every Fork fail.
+func forkReady() error {
+	regMu.Lock()
+	done, errs := initDone, copyErrs
+	regMu.Unlock()
+	switch {
+	case !done:
+		return ErrNoInit
+	case len(errs) > 0:
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// startOnlyEnv lists the variables the Go runtime reads once, at start.
+var startOnlyEnv = []string{"GODEBUG", "GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GOTRACEBACK", "GORACE"}
+
+// startOnly is the values of startOnlyEnv in env, as one comparable string.
+func startOnly(env []string) string {
+	var b strings.Builder
+	for _, k := range startOnlyEnv {
+		v, ok := envLookup(env, k)
+		fmt.Fprintf(&b, "%t %q ", ok, v)
+	}
+	return b.String()
+}
+
+// envLookup is envValue that also says whether key is set.
+func envLookup(env []string, key string) (string, bool) {
+	for _, e := range env {
+		if k, v, ok := cutEnv(e); ok && envKeyEqual(k, key) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// cutEnv splits NAME=value; a name may start with '=' (Windows keeps
+// per-drive directories as "=C:=C:\dir").
+func cutEnv(e string) (string, string, bool) {
+	if i := strings.IndexByte(e[min(1, len(e)):], '='); i >= 0 {
+		i += min(1, len(e))
+		return e[:i], e[i+1:], true
+	}
+	return "", "", false
+}
+
+// idleChild is a waiting child of the pool.
+type idleChild struct {
+	p     *Process
+	end   handoffEnd
+	nonce [16]byte
+	env   string // startOnly of the environment it started with
+}
+
+// discard ends an idle child that will not be used and reaps it.
+func (c *idleChild) discard() {
+	c.end.close() // the child reads end of file and exits
+	_ = c.p.KillTree()
+	_ = c.p.Kill()
+	_, _ = c.p.Wait()
+}
+
+type pool struct {
+	mu      sync.Mutex
+	want    int
+	idle    []*idleChild
+	filling bool       // a refill goroutine is running
+	done    *sync.Cond // signalled when filling stops
+}
+
+var thePool = newPool()
+
+func newPool() *pool {
+	p := &pool{}
+	p.done = sync.NewCond(&p.mu)
+	return p
+}
+
+func (pl *pool) resize(n int) {
+	pl.mu.Lock()
+	pl.want = n
+	var drop []*idleChild
+	if len(pl.idle) > n {
+		drop = pl.idle[n:]
+		pl.idle = pl.idle[:n:n]
+	}
+	if n == 0 {
+		for pl.filling {
+			pl.done.Wait() // a child being started must be ended too
+		}
+		drop = append(drop, pl.idle...)
+		pl.idle = nil
+	}
+	pl.mu.Unlock()
+	for _, c := range drop {
+		c.discard()
+	}
+}
+
+// fillNow starts the children the pool lacks, at once and concurrently,
+// and returns when they are waiting.
+func (pl *pool) fillNow() error {
+	pl.mu.Lock()
+	for pl.filling {
+		pl.done.Wait()
+	}
+	need := pl.want - len(pl.idle)
+	if need <= 0 {
+		pl.mu.Unlock()
+		return nil
+	}
+	pl.filling = true // no background refill meanwhile
+	pl.mu.Unlock()
+	type started struct {
+		c   *idleChild
+		err error
+	}
+	results := make(chan started, need)
+	for range need {
+		go func() {
+			c, err := startIdle()
+			results <- started{c, err}
+		}()
+	}
+	var errs []error
+	pl.mu.Lock()
+	for range need {
+		pl.mu.Unlock()
+		r := <-results
+		pl.mu.Lock()
+		if r.err != nil {
+			errs = append(errs, r.err)
+			continue
+		}
+		pl.idle = append(pl.idle, r.c)
+	}
+	pl.filling = false
+	pl.done.Broadcast()
+	pl.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// refill starts a goroutine that starts children until the pool is full,
+// unless one is running already.
+func (pl *pool) refill() {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if pl.filling || len(pl.idle) >= pl.want {
+		return
+	}
+	pl.filling = true
+	go pl.fill()
+}
+
+func (pl *pool) fill() {
+	for {
+		pl.mu.Lock()
+		if len(pl.idle) >= pl.want {
+			pl.filling = false
+			pl.done.Broadcast()
+			pl.mu.Unlock()
+			return
+		}
+		pl.mu.Unlock()
+		c, err := startIdle()
+		pl.mu.Lock()
+		if err != nil || len(pl.idle) >= pl.want {
+			// A child that cannot be started now (out of processes,
+			// say) leaves the pool short: Fork starts children itself,
+			// and reports the error if it persists.
+			pl.filling = false
+			pl.done.Broadcast()
+			pl.mu.Unlock()
+			if c != nil {
+				c.discard()
+			}
+			return
+		}
+		pl.idle = append(pl.idle, c)
+		pl.mu.Unlock()
+	}
+}
+
+// take returns a waiting child that started with the start-only variables
+// env has, or nil, and refills the pool.
+func (pl *pool) take(env string) *idleChild {
+	pl.mu.Lock()
+	var c *idleChild
+	var stale []*idleChild
+	current := startOnly(os.Environ())
+	for len(pl.idle) > 0 && c == nil {
+		last := pl.idle[len(pl.idle)-1]
+		switch {
+		case last.env == env:
+			c = last
+		case last.env != current:
+			stale = append(stale, last) // the caller's environment moved on
+		default:
+			pl.mu.Unlock()
+			pl.refill()
+			return nil // it suits later Forks: leave it
+		}
+		pl.idle = pl.idle[:len(pl.idle)-1]
+	}
+	pl.mu.Unlock()
+	for _, s := range stale {
+		s.discard()
+	}
+	pl.refill()
+	return c
+}
+
+// startIdle starts a child that waits for a request.
+func startIdle() (*idleChild, error) {
+	exe, err := selfExe()
+	if err != nil {
+		return nil, err
+	}
+	nonce, err := newNonce()
+	if err != nil {
+		return nil, err
+	}
+	parent, childEnds, err := newHandoff()
+	if err != nil {
+		return nil, err
+	}
+	attr, placeholders, err := idleAttr()
+	if err != nil {
+		parent.close()
+		return nil, err
+	}
+	defer placeholders.Close()
+	m := &marker{ppid: os.Getpid(), nonce: nonce, name: "prestarted", pool: true}
+	for i, f := range childEnds {
+		m.channel = append(m.channel, inheritedID(i, f))
+	}
+	for i, f := range attr.Files {
+		m.files = append(m.files, inheritedID(len(childEnds)+i, f))
+	}
+	env := withoutMarker(os.Environ())
+	attr.Env = append(env, encodeMarker(m))
+	argv := os.Args
+	if len(argv) == 0 {
+		argv = []string{""}
+	}
+	p, err := start(exe, argv, attr, childEnds)
+	for _, f := range childEnds {
+		f.Close()
+	}
+	if err != nil {
+		parent.close()
+		return nil, err
+	}
+	c := &idleChild{p: p, end: parent, nonce: nonce, env: startOnly(env)}
+	// The child says it is ready once its runtime, package initialisation
+	// and Init have run: from then on a Fork costs only the hand-off.
+	var ready [1]byte
+	if _, err := io.ReadFull(parent.answer, ready[:]); err != nil || ready[0] != readyByte {
+		c.discard()
+		return nil, fmt.Errorf("a pre-started child ended before it was ready: %w", ErrHandoff)
+	}
+	return c, nil
+}
+
+// readyByte is what a pre-started child sends once it waits for a request.
+const readyByte = 'R'
+
+// forkPooled forks through a waiting child, if there is one that can
+// honour attr; ok is false when the caller must start a fresh child.
+func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *Process, ok bool) {
+	if !pooledAttrOK(attr) {
+		return nil, false
+	}
+	c := thePool.take(startOnly(env))
+	if c == nil {
+		return nil, false
+	}
+	dir := attr.Dir
+	if dir == "" {
+		var err error
+		if dir, err = os.Getwd(); err != nil {
+			c.discard()
+			return nil, false
+		}
+	}
+	req := request{entry: name, dir: dir, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files)}
+	if err := handOff(c, attr, req, frame(c.nonce, fingerprint(), state)); err != nil {
+		// The child died while it waited, or refused: a fresh child
+		// will say why if it is anything but bad luck.
+		c.discard()
+		return nil, false
+	}
+	c.end.close()
+	pooledForks.Add(1)
+	return c.p, true
+}
+
+// pooledForks counts the Forks a waiting child served (for the tests).
+var pooledForks atomic.Int64
+
+// handOff sends the request and the state to a waiting child and waits for
+// its answer; Group and Detach are in force once it returns.
+func handOff(c *idleChild, attr *Attr, req request, framed []byte) error {
+	if err := prepareTree(c.p, attr); err != nil {
+		return err
+	}
+	if err := transfer(c, attr, &req); err != nil {
+		return err
+	}
+	return c.end.send(append(req.encode(), framed...))
+}
+
+// A request is what a waiting child applies before it takes its state.
+type request struct {
+	entry, dir    string
+	argv, env     []string
+	group, detach bool
+	files         int      // Attr.Files sent (Unix)
+	handles       []uint64 // standard handles duplicated into the child (Windows)
+}
+
+// maxRequest bounds a request's size (environment and arguments).
+const maxRequest = 64 << 20
+
+func (r request) encode() []byte {
+	b := []byte{0, 0, 0, 0}
+	str := func(s string) { b = append(appendUvarint(b, uint64(len(s))), s...) }
+	list := func(l []string) {
+		b = appendUvarint(b, uint64(len(l)))
+		for _, s := range l {
+			str(s)
+		}
+	}
+	str(r.entry)
+	str(r.dir)
+	list(r.argv)
+	list(r.env)
+	var flags byte
+	if r.group {
+		flags |= 1
+	}
+	if r.detach {
+		flags |= 2
+	}
+	b = append(b, flags)
+	b = appendUvarint(b, uint64(r.files))
+	b = appendUvarint(b, uint64(len(r.handles)))
+	for _, h := range r.handles {
+		b = appendUvarint(b, h)
+	}
+	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	return b
+}
+
+// readRequest reads a request from r. It comes over the channel before the
+// parent is checked, so it is bounded and parsed as untrusted bytes.
+func readRequest(r io.Reader) (req request, err error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return req, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > maxRequest {
+		return req, fmt.Errorf("%w: a request of %d bytes", errCorrupt, size)
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return req, fmt.Errorf("the request was cut short: %w", io.ErrUnexpectedEOF)
+	}
+	return decodeRequest(body)
+}
+
+func decodeRequest(body []byte) (req request, err error) {
+	d := &decoder{buf: body}
+	defer catch(&err, true)
+	str := func() string { return string(d.next(d.length())) }
+	list := func() []string {
+		n := d.uvarint()
+		if n > uint64(len(d.buf)-d.off) { // each string takes a byte at least
+			panic(stateError{errCorrupt})
+		}
+		l := make([]string, n)
+		for i := range l {
+			l[i] = str()
+		}
+		return l
+	}
+	req.entry, req.dir = str(), str()
+	req.argv, req.env = list(), list()
+	flags := d.next(1)[0]
+	req.group, req.detach = flags&1 != 0, flags&2 != 0
+	files := d.uvarint()
+	handles := d.uvarint()
+	if flags > 3 || files > maxPooledFiles || handles > 3 {
+		return req, errCorrupt
+	}
+	for range handles {
+		req.handles = append(req.handles, d.uvarint())
+	}
+	if d.off != len(d.buf) {
+		return req, errCorrupt
+	}
+	req.files = int(files)
+	return req, nil
+}
+
+// errRetired ends a waiting child whose parent closed the channel (it
+// exited, or stopped the pool) before sending a request: not an error.
+var errRetired = errors.New("the pool was stopped")
+
+// awaitRequest is a waiting child's side: it blocks until a request comes,
+// checks the parent, applies the request and returns the marker of the
+// Fork it now completes.
+func awaitRequest(m *marker, c childEnd) (*marker, error) {
+	if _, err := c.answer.Write([]byte{readyByte}); err != nil {
+		return nil, errRetired // the parent is gone already
+	}
+	files, err := recvFiles(c)
+	if errors.Is(err, io.EOF) {
+		return nil, errRetired
+	}
+	if err != nil {
+		return nil, err
+	}
+	req, err := readRequest(c.state)
+	if err != nil {
+		closeAll(files)
+		if errors.Is(err, io.EOF) && files == nil {
+			return nil, errRetired
+		}
+		return nil, fmt.Errorf("receiving the fork request: %w", err)
+	}
+	// The parent is sending, and waits for the answer: it is alive.
+	if err := checkParent(m.ppid); err != nil {
+		closeAll(files)
+		return nil, err
+	}
+	if err := applyRequest(req, files, m); err != nil {
+		return nil, err
+	}
+	os.Clearenv()
+	for _, e := range req.env {
+		if k, v, ok := cutEnv(e); ok {
+			_ = os.Setenv(k, v) // a name Setenv refuses ("=C:") was the OS's own
+		}
+	}
+	os.Args = req.argv
+	if err := os.Chdir(req.dir); err != nil {
+		return nil, fmt.Errorf("working directory: %w", err)
+	}
+	done := *m
+	done.name = req.entry
+	done.files = m.files[:min(req.files, len(m.files))]
+	return &done, nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}

@@ -1,0 +1,142 @@
+//go:build unix
+
+package procs
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxPooledFiles is how many Attr.Files a pre-started child can take: it
+// starts with the null device at descriptors 4 to 11, so that the runtime
+// opens nothing of its own (its epoll or kqueue descriptor) where they
+// must go.
+const maxPooledFiles = 8
+
+// idleAttr is how a pre-started child starts: its standard files on the
+// null device (so it holds no pipe of the caller's open while it waits),
+// and placeholders for Attr.Files.
+func idleAttr() (*Attr, closer, error) {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := &Attr{Stdin: null, Stdout: null, Stderr: null}
+	for range maxPooledFiles {
+		a.Files = append(a.Files, null)
+	}
+	return a, null, nil
+}
+
+type closer interface{ Close() error }
+
+// pooledAttrOK reports whether a pre-started child can honour attr.
+func pooledAttrOK(attr *Attr) bool { return len(attr.Files) <= maxPooledFiles }
+
+// prepareTree makes the child's Process the root of its tree for Group or
+// Detach: the child makes the group or session before it answers.
+func prepareTree(p *Process, a *Attr) error {
+	if a.Group || a.Detach {
+		p.tree = tree{pgid: p.Pid} // the child joins it before it answers
+	}
+	return nil
+}
+
+// transfer sends the child its standard files and Attr.Files, with one
+// byte, as SCM_RIGHTS.
+func transfer(c *idleChild, attr *Attr, _ *request) error {
+	h := c.end
+	files := append(attr.stdio(), attr.Files...)
+	fds := make([]int, len(files))
+	for i, f := range files {
+		fds[i] = int(f.Fd()) // blocking mode, as os.StartProcess leaves them
+	}
+	rc, err := h.state.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = rc.Write(func(fd uintptr) bool {
+		serr = syscall.Sendmsg(int(fd), []byte{'F'}, syscall.UnixRights(fds...), nil, 0)
+		return serr != syscall.EAGAIN
+	})
+	runtime.KeepAlive(files)
+	if err == nil {
+		err = serr
+	}
+	return os.NewSyscallError("sendmsg", err)
+}
+
+// recvFiles blocks until the parent sends the files of a request, and
+// returns them close-on-exec; io.EOF means the parent closed the channel.
+func recvFiles(c childEnd) ([]*os.File, error) {
+	var b [1]byte
+	oob := make([]byte, syscall.CmsgSpace(4*(3+maxPooledFiles)))
+	for {
+		n, oobn, flags, _, err := syscall.Recvmsg(int(c.state.Fd()), b[:], oob, recvmsgFlags)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, os.NewSyscallError("recvmsg", err)
+		}
+		msgs, perr := syscall.ParseSocketControlMessage(oob[:oobn])
+		var files []*os.File
+		for _, msg := range msgs {
+			fds, err := syscall.ParseUnixRights(&msg)
+			if err != nil {
+				continue
+			}
+			for _, fd := range fds {
+				syscall.CloseOnExec(fd) // done by recvmsg on Linux; a no-op then
+				files = append(files, os.NewFile(uintptr(fd), "request"))
+			}
+		}
+		switch {
+		case n == 0 && len(files) == 0:
+			return nil, io.EOF
+		case perr != nil || flags&syscall.MSG_CTRUNC != 0 || len(files) < 3:
+			closeAll(files)
+			return nil, fmt.Errorf("%w: a request without its files", errCorrupt)
+		}
+		return files, nil
+	}
+}
+
+// applyRequest puts the files where a fresh child has them (standard files
+// at 0, 1, 2; Attr.Files at 4, 5, ... over the placeholders, the unused
+// placeholders closed) and joins a new process group or session.
+func applyRequest(req request, files []*os.File, m *marker) error {
+	defer closeAll(files)
+	if len(files) != 3+req.files || req.files > len(m.files) {
+		return fmt.Errorf("%w: %d files for %d", errCorrupt, len(files), req.files)
+	}
+	for i, f := range files {
+		target := i
+		if i >= 3 {
+			target = int(m.files[i-3])
+		}
+		if err := unix.Dup2(int(f.Fd()), target); err != nil {
+			return os.NewSyscallError("dup2", err)
+		}
+	}
+	for _, fd := range m.files[req.files:] {
+		_ = syscall.Close(int(fd))
+	}
+	switch {
+	case req.detach:
+		if _, err := syscall.Setsid(); err != nil {
+			return os.NewSyscallError("setsid", err)
+		}
+	case req.group:
+		if err := syscall.Setpgid(0, 0); err != nil {
+			return os.NewSyscallError("setpgid", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package procs
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/windows"
+)
+
+// maxPooledFiles is 0: a pre-started child cannot get handles with the
+// values the caller's have, so Fork starts a fresh child for Attr.Files.
+const maxPooledFiles = 0
+
+// idleAttr is how a pre-started child starts: its standard handles on the
+// null device, so it holds none of the caller's pipes open while it waits.
+func idleAttr() (*Attr, closer, error) {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Attr{Stdin: null, Stdout: null, Stderr: null}, null, nil
+}
+
+type closer interface{ Close() error }
+
+// pooledAttrOK reports whether a pre-started child can honour attr: not
+// Attr.Files, whose handle values a forked child keeps, nor Detach, which
+// is fixed when a process is created.
+func pooledAttrOK(a *Attr) bool { return len(a.Files) == 0 && !a.Detach }
+
+// prepareTree puts a waiting child in a new kill-on-close job for
+// Attr.Group before it is handed anything: it has started nothing yet, so
+// nothing escapes the job.
+func prepareTree(p *Process, a *Attr) error {
+	if !a.Group {
+		return nil
+	}
+	job, err := newKillOnCloseJob(false)
+	if err != nil {
+		return err
+	}
+	if herr := p.proc.WithHandle(func(h uintptr) {
+		err = windows.AssignProcessToJobObject(job, windows.Handle(h))
+	}); herr != nil {
+		err = herr
+	}
+	if err != nil {
+		windows.CloseHandle(job)
+		return os.NewSyscallError("AssignProcessToJobObject", err)
+	}
+	p.tree = tree{&jobTree{job: job}}
+	return nil
+}
+
+// transfer duplicates the standard handles the child is to have into it,
+// for the request to name.
+func transfer(c *idleChild, attr *Attr, req *request) error {
+	var err error
+	herr := c.p.proc.WithHandle(func(child uintptr) {
+		for _, f := range attr.stdio() {
+			var dup windows.Handle
+			err = windows.DuplicateHandle(windows.CurrentProcess(), windows.Handle(f.Fd()), windows.Handle(child),
+				&dup, 0, false, windows.DUPLICATE_SAME_ACCESS)
+			if err != nil {
+				return
+			}
+			req.handles = append(req.handles, uint64(dup))
+		}
+	})
+	if herr != nil {
+		return herr
+	}
+	return os.NewSyscallError("DuplicateHandle", err)
+}
+
+// recvFiles has nothing to receive on Windows.
+func recvFiles(childEnd) ([]*os.File, error) { return nil, nil }
+
+// applyRequest makes the handles the parent duplicated into this process
+// its standard handles, and refuses what the parent should not have sent.
+func applyRequest(req request, _ []*os.File, _ *marker) error {
+	if req.files > 0 || req.detach || len(req.handles) != 3 {
+		return fmt.Errorf("%w: files, Detach or no standard handles for a pre-started child", errCorrupt)
+	}
+	std := [3]uint32{windows.STD_INPUT_HANDLE, windows.STD_OUTPUT_HANDLE, windows.STD_ERROR_HANDLE}
+	files := [3]**os.File{&os.Stdin, &os.Stdout, &os.Stderr}
+	for i, h := range req.handles {
+		if err := windows.SetStdHandle(std[i], windows.Handle(h)); err != nil {
+			return os.NewSyscallError("SetStdHandle", err)
+		}
+		old := *files[i]
+		*files[i] = os.NewFile(uintptr(h), old.Name())
+		old.Close() // the null device
+	}
+	return nil
+}

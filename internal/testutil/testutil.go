@@ -2,11 +2,15 @@
 package testutil
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
+
+	"github.com/forkport/forkport/procs"
 )
 
 // TempDir is testing.T.TempDir with a removal that also works under Wine.
@@ -56,4 +60,28 @@ func RemoveAll(path string) error {
 		}
 	}
 	return nil
+}
+
+// PrestartEnv names the variable that makes a test binary fork through
+// procs' pool of pre-started children: FORKPORT_PRESTART=N go test ./...
+// runs every Fork of the test binaries (and of the commands their scripts
+// start) through a pool of N, to show that the pool changes nothing.
+const PrestartEnv = "FORKPORT_PRESTART"
+
+// Prestart calls procs.Prestart with the value of FORKPORT_PRESTART, when it
+// is set, and returns the function that stops the pool (reaping its waiting
+// children) before the test binary checks for leftover processes.
+func Prestart() (stop func(), err error) {
+	v, ok := os.LookupEnv(PrestartEnv)
+	if !ok || v == "" {
+		return func() {}, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("%s=%q: want a number of children: %w", PrestartEnv, v, fs.ErrInvalid)
+	}
+	if err := procs.Prestart(n); err != nil {
+		return nil, err
+	}
+	return func() { _ = procs.Prestart(0) }, nil
 }

@@ -53,8 +53,8 @@ func Main(m *testing.M, commands map[string]func() int) {
 		fmt.Fprintln(os.Stderr, "procstest.Main:", err)
 		os.Exit(2)
 	}
-	if f, ok := cmds[executableName()]; ok {
-		procs.Exit(f())
+	if name := executableName(); cmds[name] != nil {
+		procs.Exit(runCommand(name, cmds[name]))
 	}
 	mainRan.Store(true)
 	top := leakcheck.Tag()
@@ -64,9 +64,26 @@ func Main(m *testing.M, commands map[string]func() int) {
 	}
 	mains := make(map[string]func(), len(cmds))
 	for name, f := range cmds {
-		mains[name] = func() { procs.Exit(f()) }
+		mains[name] = func() { procs.Exit(runCommand(name, f)) }
 	}
 	testscript.Main(suite{m, top}, mains)
+}
+
+// runCommand runs a command; with FORKPORT_PRESTART=N its Forks go through
+// a pool of N pre-started children (procs.Prestart). Not the supervisor's,
+// which forks nothing and waits for all its descendants: its waiting
+// children would wait for it in turn.
+func runCommand(name string, f func() int) int {
+	if name == Supervisor {
+		return f()
+	}
+	stop, err := testutil.Prestart()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "procstest:", err)
+		return 2
+	}
+	defer stop()
+	return f()
 }
 
 // withSupervisor returns commands plus the supervisor, or an error naming
@@ -272,7 +289,8 @@ func loadHeaders(dir string) (map[string]error, error) {
 
 // hostVars are passed from the host into every script: Windows programs
 // need them (DLL loading, command lookup), and they do not exist elsewhere.
-var hostVars = []string{"SYSTEMROOT", "WINDIR", "PATHEXT", "COMSPEC"}
+// FORKPORT_PRESTART makes the commands fork through a pool.
+var hostVars = []string{"SYSTEMROOT", "WINDIR", "PATHEXT", "COMSPEC", testutil.PrestartEnv}
 
 func setup(env *testscript.Env) {
 	for _, k := range hostVars {

@@ -59,6 +59,7 @@ func init() {
 	procs.Copy("benchRecords", &benchRecords)
 	procs.Copy("benchWant", &benchWant)
 	procs.Register("bench-noop", func() {})
+	procs.Register("bench-byte", func() { _, _ = procs.Inherited()[0].Write([]byte{1}) })
 	procs.Register("bench-state", func() {
 		if len(benchBlob)+len(benchRecords) != benchWant {
 			fmt.Fprintf(os.Stderr, "bench-state: got %d bytes and %d records, want %d in all\n",
@@ -108,6 +109,63 @@ func BenchmarkExecCommandRun(b *testing.B) {
 // BenchmarkForkWait forks an entry point that returns at once, with no state
 // to copy (the Copy variables are all zero), and waits for it.
 func BenchmarkForkWait(b *testing.B) {
+	b.ReportAllocs()
+	defer cpuMetric(b)()
+	for b.Loop() {
+		forkAndWait(b, "bench-noop")
+	}
+}
+
+// BenchmarkForkLatency measures what a fork costs the caller until the
+// child runs: from the Fork call until the child's entry point has written
+// a byte on an inherited pipe and the parent has read it. Reaping the child
+// (and, with pool=N, refilling the pool: Prestart(N) returns once it is
+// full) is outside the timer. scripts/bench times CPython's os.fork the
+// same way.
+func BenchmarkForkLatency(b *testing.B) {
+	for _, n := range []int{0, 2} {
+		b.Run(fmt.Sprintf("pool=%d", n), func(b *testing.B) { benchForkLatency(b, n) })
+	}
+}
+
+func benchForkLatency(b *testing.B, pool int) {
+	b.Cleanup(func() { _ = procs.Prestart(0) })
+	var one [1]byte
+	for b.Loop() {
+		b.StopTimer()
+		if err := procs.Prestart(pool); err != nil {
+			b.Fatal(err)
+		}
+		read, w, closeRead := blockingPipe(b)
+		b.StartTimer()
+		forkMu.Lock()
+		p, err := procs.ForkWith("bench-byte", &procs.Attr{Files: []*os.File{w}})
+		forkMu.Unlock()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := read(one[:]); n != 1 {
+			b.Fatalf("the child wrote no byte: %v", err)
+		}
+		b.StopTimer()
+		w.Close()
+		closeRead()
+		if st, err := p.Wait(); err != nil || !st.Success() {
+			b.Fatalf("child: %v, %v", st, err)
+		}
+		b.StartTimer()
+	}
+}
+
+// BenchmarkForkWaitPooled is BenchmarkForkWait with a pool of 2 pre-started
+// children, refilled in the background as in a real program (Fork does not
+// wait for a refill): a loop of forks and waits, which must not be slower
+// than without the pool.
+func BenchmarkForkWaitPooled(b *testing.B) {
+	if err := procs.Prestart(2); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = procs.Prestart(0) })
 	b.ReportAllocs()
 	defer cpuMetric(b)()
 	for b.Loop() {

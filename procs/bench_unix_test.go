@@ -53,3 +53,24 @@ func cpuTime() (time.Duration, bool) {
 	}
 	return time.Duration(total), true
 }
+
+// blockingPipe is a pipe whose read end is read with a plain blocking
+// read(2), not through Go's poller, as CPython reads os.pipe(): the fork
+// latency benchmarks time the child, not the poller's extra wake-up.
+func blockingPipe(b *testing.B) (read func([]byte) (int, error), w *os.File, closeRead func()) {
+	var fds [2]int
+	if err := syscall.Pipe(fds[:]); err != nil {
+		b.Fatal(err)
+	}
+	syscall.CloseOnExec(fds[0])
+	syscall.CloseOnExec(fds[1])
+	read = func(p []byte) (int, error) {
+		for {
+			n, err := syscall.Read(fds[0], p)
+			if err != syscall.EINTR {
+				return n, err
+			}
+		}
+	}
+	return read, os.NewFile(uintptr(fds[1]), "w"), func() { syscall.Close(fds[0]) }
+}

@@ -280,7 +280,7 @@ func receive(m *marker, c childEnd) (func(), error) {
 	if fn == nil {
 		return nil, fmt.Errorf("entry point %q: %w (is Register called in an init function?)", m.name, ErrNotRegistered)
 	}
-	payload, err := unframe(c.state, m.nonce, fingerprint())
+	payload, err := unframe(c.in, m.nonce, fingerprint())
 	if err != nil {
 		return nil, fmt.Errorf("receiving the copied state: %w", err)
 	}

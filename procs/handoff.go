@@ -32,6 +32,7 @@ package procs
 // (fork-count's does) cannot be mistaken for a dead one.
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -100,7 +101,14 @@ func (h handoffEnd) send(framed []byte) error {
 }
 
 // A childEnd is the child's end: it reads the state and answers.
-type childEnd struct{ state, answer *os.File }
+type childEnd struct {
+	state, answer *os.File
+	in            *bufio.Reader // reads state: the request, header and payload in as few reads as it can
+}
+
+func newChildEnd(state, answer *os.File) childEnd {
+	return childEnd{state, answer, bufio.NewReaderSize(state, 64<<10)}
+}
 
 func (c childEnd) close() {
 	c.state.Close()

@@ -25,11 +25,6 @@ func newHandoff() (handoffEnd, []*os.File, error) {
 	if err != nil {
 		return handoffEnd{}, nil, os.NewSyscallError("socketpair", err)
 	}
-	if err := syscall.SetNonblock(fds[0], true); err != nil {
-		syscall.Close(fds[0])
-		syscall.Close(fds[1])
-		return handoffEnd{}, nil, os.NewSyscallError("setnonblock", err)
-	}
 	p := os.NewFile(uintptr(fds[0]), "fork-handoff")
 	return handoffEnd{p, p}, []*os.File{os.NewFile(uintptr(fds[1]), "fork-handoff")}, nil
 }
@@ -50,7 +45,7 @@ func openHandoff(ids []uintptr) (childEnd, error) {
 	}
 	f := os.NewFile(ids[0], "fork-handoff")
 	keepInherited(f)
-	return childEnd{f, f}, nil
+	return newChildEnd(f, f), nil
 }
 
 // fileID is the device and inode of an executable, part of its identity.

@@ -46,7 +46,7 @@ func openHandoff(ids []uintptr) (childEnd, error) {
 			return childEnd{}, fmt.Errorf("handle %d is not a pipe a parent's Fork makes: %w", id, fs.ErrPermission)
 		}
 	}
-	return childEnd{state: os.NewFile(ids[0], "fork-state"), answer: os.NewFile(ids[1], "fork-answer")}, nil
+	return newChildEnd(os.NewFile(ids[0], "fork-state"), os.NewFile(ids[1], "fork-answer")), nil
 }
 
 // fileID is empty on Windows: os.Stat does not report a file index, and

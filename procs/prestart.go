@@ -93,8 +93,12 @@ var startOnlyEnv = []string{"GODEBUG", "GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GOTR
 func startOnly(env []string) string {
 	var b strings.Builder
 	for _, k := range startOnlyEnv {
-		v, ok := envLookup(env, k)
-		fmt.Fprintf(&b, "%t %q ", ok, v)
+		if v, ok := envLookup(env, k); ok {
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(v)
+		}
+		b.WriteByte(0) // no value holds a NUL
 	}
 	return b.String()
 }
@@ -257,22 +261,20 @@ func (pl *pool) fill() {
 }
 
 // take returns a waiting child that started with the start-only variables
-// env has, or nil, and refills the pool.
+// env has, or nil; the caller refills the pool.
 func (pl *pool) take(env string) *idleChild {
 	pl.mu.Lock()
 	var c *idleChild
 	var stale []*idleChild
-	current := startOnly(os.Environ())
 	for len(pl.idle) > 0 && c == nil {
 		last := pl.idle[len(pl.idle)-1]
 		switch {
 		case last.env == env:
 			c = last
-		case last.env != current:
+		case last.env != startOnly(os.Environ()):
 			stale = append(stale, last) // the caller's environment moved on
 		default:
 			pl.mu.Unlock()
-			pl.refill()
 			return nil // it suits later Forks: leave it
 		}
 		pl.idle = pl.idle[:len(pl.idle)-1]
@@ -281,7 +283,6 @@ func (pl *pool) take(env string) *idleChild {
 	for _, s := range stale {
 		s.discard()
 	}
-	pl.refill()
 	return c
 }
 
@@ -347,6 +348,9 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 		return nil, false
 	}
 	c := thePool.take(startOnly(env))
+	// Refill once this Fork is done: starting a child now would compete
+	// for the CPUs with the one being handed the state.
+	defer thePool.refill()
 	if c == nil {
 		return nil, false
 	}
@@ -487,6 +491,15 @@ var errRetired = errors.New("the pool was stopped")
 // checks the parent, applies the request and returns the marker of the
 // Fork it now completes.
 func awaitRequest(m *marker, c childEnd) (*marker, error) {
+	// Check the parent now, while it waits for this child to be ready (so
+	// it is alive): only it holds the other end of the channel, so what
+	// comes later comes from it. And do now what the hand-off would
+	// otherwise do first: fingerprint this build, compile the copied
+	// variables' plans.
+	if err := checkParent(m.ppid); err != nil {
+		return nil, err
+	}
+	warmUp()
 	if _, err := c.answer.Write([]byte{readyByte}); err != nil {
 		return nil, errRetired // the parent is gone already
 	}
@@ -497,7 +510,7 @@ func awaitRequest(m *marker, c childEnd) (*marker, error) {
 	if err != nil {
 		return nil, err
 	}
-	req, err := readRequest(c.state)
+	req, err := readRequest(c.in)
 	if err != nil {
 		closeAll(files)
 		if errors.Is(err, io.EOF) && files == nil {
@@ -505,20 +518,10 @@ func awaitRequest(m *marker, c childEnd) (*marker, error) {
 		}
 		return nil, fmt.Errorf("receiving the fork request: %w", err)
 	}
-	// The parent is sending, and waits for the answer: it is alive.
-	if err := checkParent(m.ppid); err != nil {
-		closeAll(files)
-		return nil, err
-	}
 	if err := applyRequest(req, files, m); err != nil {
 		return nil, err
 	}
-	os.Clearenv()
-	for _, e := range req.env {
-		if k, v, ok := cutEnv(e); ok {
-			_ = os.Setenv(k, v) // a name Setenv refuses ("=C:") was the OS's own
-		}
-	}
+	setEnviron(req.env)
 	os.Args = req.argv
 	if err := os.Chdir(req.dir); err != nil {
 		return nil, fmt.Errorf("working directory: %w", err)
@@ -527,6 +530,45 @@ func awaitRequest(m *marker, c childEnd) (*marker, error) {
 	done.name = req.entry
 	done.files = m.files[:min(req.files, len(m.files))]
 	return &done, nil
+}
+
+func warmUp() {
+	_ = fingerprint()
+	regMu.Lock()
+	vars := copies[:len(copies):len(copies)]
+	regMu.Unlock()
+	for _, c := range vars {
+		planOf(c.ptr.Type().Elem())
+	}
+}
+
+// setEnviron makes env this process's environment, changing only what
+// differs (each change can be a call into the C library where cgo is
+// linked): usually nothing, as the caller's environment rarely changes
+// between a child's start and its Fork.
+func setEnviron(env []string) {
+	want := make(map[string]string, len(env))
+	for _, e := range env {
+		if k, v, ok := cutEnv(e); ok {
+			if _, dup := want[k]; !dup { // the first of duplicates, as getenv sees it
+				want[k] = v
+			}
+		}
+	}
+	for _, e := range os.Environ() {
+		k, v, ok := cutEnv(e)
+		if !ok {
+			continue
+		}
+		if w, keep := want[k]; !keep {
+			_ = os.Unsetenv(k)
+		} else if w == v {
+			delete(want, k)
+		}
+	}
+	for k, v := range want {
+		_ = os.Setenv(k, v) // a name Setenv refuses ("=C:") was the OS's own
+	}
 }
 
 func closeAll(files []*os.File) {

@@ -86,11 +86,16 @@ import (
 // The benchmarks, in groups run back to back: a benchmark and its baseline.
 var groups = [][]string{
 	{"SpawnvPWait", "ExecCommandRun", "ForkExecWait4"},
-	{"ForkWait", "ReexecWait", "ForkState"},
+	{"ForkWait", "ForkWaitPooled", "ReexecWait", "ForkState"},
+	{"ForkLatency", pyForkLatency},
 	{"SpawnNoWait100"},
 	smallBenchmarks,
 	{pyFork, pySpawn},
 }
+
+// pythonBaseline names, for each CPython loop, the benchmark it is the
+// baseline of: it runs when either is selected.
+var pythonBaseline = map[string]string{pyFork: "ForkWait", pySpawn: "SpawnvPWait", pyForkLatency: "ForkLatency"}
 
 func main() {
 	procs.Init() // the RSS measurement forks this program
@@ -102,6 +107,8 @@ func main() {
 			os.Exit(0)
 		case smallArg:
 			os.Exit(smallChild(os.Args[2:]))
+		case poolArg:
+			os.Exit(poolChild(os.Args[2:]))
 		}
 	}
 	os.Exit(run(os.Args[1:]))
@@ -223,7 +230,7 @@ func bench(c *config) error {
 			var err error
 			dst := &rounds[r].goOut
 			switch {
-			case name == pyFork || name == pySpawn:
+			case pythonBaseline[name] != "":
 				out, err = py.loop(name, c.benchtime)
 				dst = &rounds[r].python
 			case strings.HasPrefix(name, "Small"):
@@ -278,6 +285,12 @@ func bench(c *config) error {
 			return err
 		}
 	}
+	if c.bench.MatchString("ForkLatency") {
+		fmt.Println()
+		if err := measurePool(os.Stdout); err != nil {
+			return err
+		}
+	}
 	if c.suite {
 		fmt.Println()
 		if err := timeSuite(os.Stdout, root); err != nil {
@@ -296,11 +309,8 @@ type round struct{ goOut, small, python []byte }
 // forwards in even rounds and backwards in odd ones.
 func roundOrder(rng *rand.Rand, r int, bench *regexp.Regexp, python bool) []string {
 	include := func(name string) bool {
-		switch name {
-		case pyFork: // the baseline of ForkWait
-			return python && (bench.MatchString(name) || bench.MatchString("ForkWait"))
-		case pySpawn: // the baseline of SpawnvPWait
-			return python && (bench.MatchString(name) || bench.MatchString("SpawnvPWait"))
+		if of, ok := pythonBaseline[name]; ok {
+			return python && (bench.MatchString(name) || bench.MatchString(of))
 		}
 		return bench.MatchString(name)
 	}

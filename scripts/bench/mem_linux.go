@@ -15,3 +15,9 @@ func memory() (peak, rss int64) {
 }
 
 func peakSource() string { return "VmHWM from /proc/self/status" }
+
+// pidRSS returns process pid's RSS (VmRSS) in KiB.
+func pidRSS(pid int) (int64, bool) {
+	v, err := strconv.ParseInt(strings.TrimSuffix(procField("/proc/"+strconv.Itoa(pid)+"/status", "VmRSS"), " kB"), 10, 64)
+	return v, err == nil
+}

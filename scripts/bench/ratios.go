@@ -41,6 +41,10 @@ var ratios = []ratio{
 	{"Fork+Wait / CPython os.fork", "ForkWait", pyFork, 0},
 	{"small binary: Fork+Wait / CPython os.fork", "SmallForkWait", pyFork, 0},
 	{"Spawnv(PWait) / CPython os.posix_spawn", "SpawnvPWait", pySpawn, 0},
+	{"Fork latency, pooled / CPython os.fork latency", "ForkLatency/pool=2", pyForkLatency, 0.5},
+	{"Fork latency, pooled / fresh", "ForkLatency/pool=2", "ForkLatency/pool=0", 0.1},
+	{"Fork latency, fresh / CPython os.fork latency", "ForkLatency/pool=0", pyForkLatency, 0},
+	{"Fork+Wait in a loop, pooled / fresh", "ForkWaitPooled", "ForkWait", 1.0},
 }
 
 // results holds, per benchmark and unit, one value per round (NaN where a
@@ -154,7 +158,7 @@ func printRatios(w io.Writer, rounds []round, py *python) error {
 	fmt.Fprintf(w, "## Ratios\n\n")
 	fmt.Fprintf(w, "A/B as the median of the %d per-round ratios, with its 95%% confidence interval;\n", len(rounds))
 	fmt.Fprintf(w, "wall: elapsed time per op; cpu: CPU time of the parent and its children per op.\n")
-	fmt.Fprintf(w, "Goals (issue 7) are checked on the median wall ratio.\n\n")
+	fmt.Fprintf(w, "Goals (issues 7 and 13) are checked on the median wall ratio.\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ratio\twall\tcpu\tA (median)\tB (median)\tgoal")
 	for _, r := range ratios {
@@ -166,7 +170,7 @@ func printRatios(w io.Writer, rounds []round, py *python) error {
 		am, aok := res.median(r.a, wallUnit)
 		bm, bok := res.median(r.b, wallUnit)
 		label := r.label
-		if (r.b == pyFork || r.b == pySpawn) && py != nil {
+		if pythonBaseline[r.b] != "" && py != nil {
 			label += " (" + py.path + ")"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", label, formatRatio(wall, wok), formatRatio(cpu, cok),

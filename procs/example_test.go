@@ -24,6 +24,32 @@ func init() {
 	})
 }
 
+// Prestart keeps children started and waiting, so that a Fork only hands
+// one its state; the pool refills in the background.
+func ExamplePrestart() {
+	if err := procs.Prestart(2); err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer procs.Prestart(0) // the waiting children exit, and are reaped
+	for i := range 3 {
+		exampleCounter = 10 * i
+		p, err := procs.Fork("example.child")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if _, err := p.Wait(); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	// Output:
+	// child: counter = 0
+	// child: counter = 10
+	// child: counter = 20
+}
+
 // Fork starts a child that runs a registered entry point with a copy of the
 // declared state; the parent gets its PID and reaps it with Wait.
 func ExampleFork() {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // selfExe is the program Fork starts: the running executable itself,
@@ -38,3 +40,18 @@ func checkParent(pid int) error {
 // recvmsgFlags are the flags a pre-started child receives its files with:
 // close-on-exec at once where the system can (else right after).
 const recvmsgFlags = syscall.MSG_CMSG_CLOEXEC
+
+// closePlaceholders closes the placeholder descriptors a request left
+// unused (contiguous, at the end of the placeholders) with one
+// close_range(2) where the kernel has it (5.9 and later).
+func closePlaceholders(fds []uintptr) {
+	if len(fds) == 0 {
+		return
+	}
+	if unix.CloseRange(uint(fds[0]), uint(fds[len(fds)-1]), 0) == nil {
+		return
+	}
+	for _, fd := range fds {
+		_ = syscall.Close(int(fd))
+	}
+}

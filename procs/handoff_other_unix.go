@@ -29,3 +29,11 @@ func checkParent(pid int) error {
 // recvmsgFlags are the flags a pre-started child receives its files with:
 // close-on-exec at once where the system can (else right after).
 const recvmsgFlags = 0
+
+// closePlaceholders closes the placeholder descriptors a request left
+// unused.
+func closePlaceholders(fds []uintptr) {
+	for _, fd := range fds {
+		_ = syscall.Close(int(fd))
+	}
+}

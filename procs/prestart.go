@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,7 +129,8 @@ type idleChild struct {
 	p     *Process
 	end   handoffEnd
 	nonce [16]byte
-	env   string // startOnly of the environment it started with
+	env   string   // startOnly of the environment it started with
+	start []string // that environment, without the marker
 }
 
 // discard ends an idle child that will not be used and reaps it.
@@ -327,7 +329,7 @@ func startIdle() (*idleChild, error) {
 		parent.close()
 		return nil, err
 	}
-	c := &idleChild{p: p, end: parent, nonce: nonce, env: startOnly(env)}
+	c := &idleChild{p: p, end: parent, nonce: nonce, env: startOnly(env), start: env}
 	// The child says it is ready once its runtime, package initialisation
 	// and Init have run: from then on a Fork costs only the hand-off.
 	var ready [1]byte
@@ -363,6 +365,9 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 		}
 	}
 	req := request{entry: name, dir: dir, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files)}
+	if slices.Equal(env, c.start) {
+		req.env, req.sameEnv = nil, true // the child has it already
+	}
 	if err := handOff(c, attr, req, frame(c.nonce, fingerprint(), state)); err != nil {
 		// The child died while it waited, or refused: a fresh child
 		// will say why if it is anything but bad luck.
@@ -394,6 +399,7 @@ type request struct {
 	entry, dir    string
 	argv, env     []string
 	group, detach bool
+	sameEnv       bool     // keep the environment the child started with (env is empty)
 	files         int      // Attr.Files sent (Unix)
 	handles       []uint64 // standard handles duplicated into the child (Windows)
 }
@@ -420,6 +426,9 @@ func (r request) encode() []byte {
 	}
 	if r.detach {
 		flags |= 2
+	}
+	if r.sameEnv {
+		flags |= 4
 	}
 	b = append(b, flags)
 	b = appendUvarint(b, uint64(r.files))
@@ -467,10 +476,10 @@ func decodeRequest(body []byte) (req request, err error) {
 	req.entry, req.dir = str(), str()
 	req.argv, req.env = list(), list()
 	flags := d.next(1)[0]
-	req.group, req.detach = flags&1 != 0, flags&2 != 0
+	req.group, req.detach, req.sameEnv = flags&1 != 0, flags&2 != 0, flags&4 != 0
 	files := d.uvarint()
 	handles := d.uvarint()
-	if flags > 3 || files > maxPooledFiles || handles > 3 {
+	if flags > 7 || files > maxPooledFiles || handles > 3 {
 		return req, errCorrupt
 	}
 	for range handles {
@@ -521,7 +530,9 @@ func awaitRequest(m *marker, c childEnd) (*marker, error) {
 	if err := applyRequest(req, files, m); err != nil {
 		return nil, err
 	}
-	setEnviron(req.env)
+	if !req.sameEnv {
+		setEnviron(req.env)
+	}
 	os.Args = req.argv
 	if err := os.Chdir(req.dir); err != nil {
 		return nil, fmt.Errorf("working directory: %w", err)

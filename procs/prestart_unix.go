@@ -125,9 +125,7 @@ func applyRequest(req request, files []*os.File, m *marker) error {
 			return os.NewSyscallError("dup2", err)
 		}
 	}
-	for _, fd := range m.files[req.files:] {
-		_ = syscall.Close(int(fd))
-	}
+	closePlaceholders(m.files[req.files:])
 	switch {
 	case req.detach:
 		if _, err := syscall.Setsid(); err != nil {

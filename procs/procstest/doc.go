@@ -110,6 +110,15 @@
 // binary everywhere, and on Linux any process carrying the run's
 // environment tag, wherever it was reparented.
 //
+// # Forks through a pool
+//
+// With FORKPORT_PRESTART=N in the environment (FORKPORT_PRESTART=2 go test
+// ./...), Main calls procs.Prestart(N) in every command but run before the
+// command starts, and Run passes the variable into every script: each Fork
+// a command makes is then served by a pre-started child when one is
+// waiting. A program's claims should hold either way; running them both
+// ways shows that the pool changes nothing that a claim can see.
+//
 // # Wine
 //
 // The claims of the Windows test binary can be checked on Linux under Wine

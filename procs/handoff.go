@@ -322,49 +322,50 @@ var fingerprint = sync.OnceValue(func() [16]byte {
 })
 
 func buildFingerprint(goVersion, exe string, vars []copyVar) [16]byte {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", goVersion, exe)
+	b := make([]byte, 0, 1024)
+	b = append(append(append(append(b, goVersion...), '\n'), exe...), '\n')
 	seen := map[reflect.Type]int{}
 	for _, c := range vars {
-		fmt.Fprintf(h, "%q ", c.name)
-		describeType(h, c.ptr.Type().Elem(), seen)
-		io.WriteString(h, "\n")
+		b = append(strconv.AppendQuote(b, c.name), ' ')
+		b = appendType(b, c.ptr.Type().Elem(), seen)
+		b = append(b, '\n')
 	}
+	sum := sha256.Sum256(b)
 	var fp [16]byte
-	copy(fp[:], h.Sum(nil))
+	copy(fp[:], sum[:])
 	return fp
 }
 
-// describeType writes what the codec depends on in t: kinds, names, sizes,
+// appendType appends what the codec depends on in t: kinds, names, sizes,
 // field names and offsets, recursively (a type already described is
-// referred to by number).
-func describeType(w io.Writer, t reflect.Type, seen map[reflect.Type]int) {
+// referred to by number). Every fresh child computes it, so it is plain
+// appends rather than fmt.
+func appendType(b []byte, t reflect.Type, seen map[reflect.Type]int) []byte {
 	if n, ok := seen[t]; ok {
-		fmt.Fprintf(w, "#%d", n)
-		return
+		return strconv.AppendInt(append(b, '#'), int64(n), 10)
 	}
 	seen[t] = len(seen)
-	fmt.Fprintf(w, "(%s %s.%s %d", t.Kind(), t.PkgPath(), t.Name(), t.Size())
+	b = append(append(b, '('), t.Kind().String()...)
+	b = append(append(append(append(b, ' '), t.PkgPath()...), '.'), t.Name()...)
+	b = strconv.AppendUint(append(b, ' '), uint64(t.Size()), 10)
 	switch t.Kind() {
 	case reflect.Array:
-		fmt.Fprintf(w, " %d ", t.Len())
-		describeType(w, t.Elem(), seen)
+		b = strconv.AppendInt(append(b, ' '), int64(t.Len()), 10)
+		b = appendType(append(b, ' '), t.Elem(), seen)
 	case reflect.Slice, reflect.Pointer, reflect.Chan:
-		io.WriteString(w, " ")
-		describeType(w, t.Elem(), seen)
+		b = appendType(append(b, ' '), t.Elem(), seen)
 	case reflect.Map:
-		io.WriteString(w, " ")
-		describeType(w, t.Key(), seen)
-		io.WriteString(w, " ")
-		describeType(w, t.Elem(), seen)
+		b = appendType(append(b, ' '), t.Key(), seen)
+		b = appendType(append(b, ' '), t.Elem(), seen)
 	case reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
-			fmt.Fprintf(w, " %s@%d:", f.Name, f.Offset)
-			describeType(w, f.Type, seen)
+			b = append(append(b, ' '), f.Name...)
+			b = strconv.AppendUint(append(b, '@'), uint64(f.Offset), 10)
+			b = appendType(append(b, ':'), f.Type, seen)
 		}
 	case reflect.Interface, reflect.Func:
-		fmt.Fprintf(w, " %s", t.String())
+		b = append(append(b, ' '), t.String()...)
 	}
-	io.WriteString(w, ")")
+	return append(b, ')')
 }

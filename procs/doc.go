@@ -57,11 +57,11 @@
 // run), so a parent may exit right after Fork, as the chapter's fork-count
 // does. On Linux the child runs the parent's own executable image
 // (/proc/self/exe), even if the file on disk has been replaced or deleted
-// since the parent started. On macOS and Windows it runs the file at the
-// parent's executable path: if that is another build now (an upgrade
-// installed while the parent ran), the child refuses the state and Fork
-// returns an error wrapping ErrHandoff; if it is gone, Fork fails with
-// fs.ErrNotExist.
+// since the parent started. Elsewhere (macOS, Windows, the BSDs) it runs
+// the file at the parent's executable path: if that is another build now
+// (an upgrade installed while the parent ran), the child refuses the state
+// and Fork returns an error wrapping ErrHandoff; if it is gone, Fork fails
+// with fs.ErrNotExist.
 //
 // # Forking faster: Prestart
 //
@@ -88,9 +88,10 @@
 //
 // A forked child is the program started again with FORKPORT_FORK in its
 // environment, so anyone who can start the program can set that variable.
-// The hand-off is built so that only the process whose Fork started the
-// child can complete it, and so that the child never decodes bytes laid out
-// by another build:
+// The hand-off is built so that a child takes state only from a parent
+// running the same program (on Linux and Windows; from its parent, whoever
+// that is, on macOS and the BSDs), over a channel that parent made for it,
+// and never decodes bytes laid out by another build:
 //
 //   - Fork hands the state over a channel it makes for that child alone (a
 //     socketpair on Unix, two pipes on Windows), tied to the marker by a
@@ -101,16 +102,19 @@
 //     (through /proc, so a renamed or deleted file still compares); on
 //     Windows, that the parent is the process recorded as its creator,
 //     created before the child (not a stranger that reused a dead
-//     parent's PID) and running the same image. macOS and other Unix
-//     systems check the parent's PID only, and rely on the fingerprint
-//     below for the rest.
+//     parent's PID) and running the same image. macOS and the BSDs check
+//     the parent's PID only: there, any program that starts this one with
+//     a marker naming itself passes the check.
 //   - The state's header carries the nonce and a fingerprint of the build:
 //     the Go version, the executable file's identity (size, modification
 //     time, and device and inode on Unix) and the layout of every copied
 //     variable's type. A child refuses a state whose fingerprint is not its
-//     own before it reads the payload.
+//     own before it reads the payload. The fingerprint tells builds apart;
+//     it authenticates nothing (anyone with the file can compute it).
 //   - Fork waits for the child's answer, so the parent is alive, and its
 //     PID its own, while the child checks it.
+//   - A set-user-ID or set-group-ID program refuses the marker outright:
+//     whoever starts it is not trusted with what it runs.
 //   - Every FORKPORT_FORK entry is removed from the environment Fork gives
 //     the child, so a copy of the environment taken before Init (during
 //     package initialisation of a forked child) cannot pass an old marker
@@ -119,8 +123,9 @@
 //
 // A child that refuses exits with status 70 and says why on stderr, and its
 // parent's Fork returns the same reason. What the checks do not stop is a
-// process of the same user running the same executable with a forged
-// marker: it could run any code in that program anyway.
+// process running the same executable with a forged marker (and, on macOS
+// and the BSDs, any starter): it controls that program's start anyway, as
+// it controls its arguments and environment.
 //
 // The decoder treats the state as untrusted all the same: every count is
 // bounded by the bytes that remain, nesting through pointers, slices and

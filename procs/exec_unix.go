@@ -15,5 +15,11 @@ func overlay(c *command) error {
 	if env == nil {
 		env = os.Environ()
 	}
-	return os.NewSyscallError("execve", syscall.Exec(c.path, c.argv, env))
+	// The new program would inherit the pool's waiting children as
+	// children it does not know of, to become its zombies: end them first,
+	// and start the pool again if the exec fails.
+	restore := thePool.suspend()
+	err := syscall.Exec(c.path, c.argv, env)
+	restore()
+	return os.NewSyscallError("execve", err)
 }

@@ -117,6 +117,9 @@ func Init() {
 	if err == errRetired {
 		Exit(0) // a pre-started child whose parent needs it no more
 	}
+	if _, ok := err.(quiet); ok {
+		Exit(childSetupFailed)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "procs: forked child %d: %v\n", os.Getpid(), err)
 		Exit(childSetupFailed)
@@ -244,10 +247,17 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 	return p, nil
 }
 
+// quiet is a set-up error of a pre-started child that its parent was told
+// of, and does not print.
+type quiet struct{ error }
+
 // setUpChild is the child's side of the hand-off: it checks where the
 // marker, the channel and the state come from, decodes the state, and
 // returns the entry point to run. Its error is also the parent's.
 func setUpChild(value string) (func(), error) {
+	if err := checkCredentials(); err != nil {
+		return nil, err
+	}
 	m, err := parseMarker(value)
 	if err != nil {
 		return nil, err
@@ -261,12 +271,18 @@ func setUpChild(value string) (func(), error) {
 		if m, err = awaitRequest(m, c); err != nil {
 			if err != errRetired {
 				c.reply(err)
+				err = quiet{err}
 			}
 			return nil, err
 		}
 	}
 	fn, err := receive(m, c)
 	c.reply(err)
+	if err != nil && m.pool {
+		// The parent has the reason, and forks a fresh child instead:
+		// nothing for the standard error it handed this one.
+		err = quiet{err}
+	}
 	return fn, err
 }
 

@@ -11,9 +11,10 @@ import (
 
 // newHandoff makes the channel for one fork: a Unix socketpair, both ends
 // close-on-exec (made under ForkLock, so no concurrent fork+exec can leak
-// them). The parent's end is non-blocking, so waiting for the child's
-// answer parks a goroutine rather than a thread; the child gets the other
-// end as descriptor 3.
+// them). Both ends block: the parent's wait for the child's answer is then
+// one wake-up of its thread, not the poller's and then the goroutine's
+// (it holds a thread while it waits). The child gets the other end as
+// descriptor 3.
 func newHandoff() (handoffEnd, []*os.File, error) {
 	syscall.ForkLock.RLock()
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
@@ -54,4 +55,14 @@ func fileID(fi os.FileInfo) string {
 		return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
 	}
 	return ""
+}
+
+// checkCredentials refuses a fork marker in a set-user-ID or set-group-ID
+// program: whoever starts such a program is not trusted with what it runs,
+// and could hand it a marker and a channel of its own.
+func checkCredentials() error {
+	if os.Getuid() != os.Geteuid() || os.Getgid() != os.Getegid() {
+		return fmt.Errorf("a set-user-ID or set-group-ID program does not take a fork marker from its environment: %w", fs.ErrPermission)
+	}
+	return nil
 }

@@ -72,6 +72,8 @@ func TestMain(m *testing.M) {
 			os.Exit(forkOnStdin(os.Args[2]))
 		case "prestart-and-wait":
 			os.Exit(prestartAndWait(os.Args[2]))
+		case "prestart-then-exec":
+			os.Exit(prestartThenExec(os.Args[2]))
 		}
 	}
 	if strings.HasPrefix(os.Args[0], helperPrefix) {
@@ -234,6 +236,14 @@ func runHelper(argv0 string) int {
 		f := os.NewFile(uintptr(fd), "fd")
 		_, err := f.WriteString(args[1])
 		writeReport(out, report{Note: fmt.Sprint(err), Fds: openFds(), FdTargets: fdTargets()})
+		return 0
+	case "children": // report how many children this process has (Note)
+		kids, err := leakcheck.Children(os.Getpid())
+		note := fmt.Sprint(len(kids))
+		if err != nil {
+			note = err.Error()
+		}
+		writeReport(out, report{Note: note})
 		return 0
 	case "fds": // report the open descriptors
 		writeReport(out, report{Fds: openFds(), FdTargets: fdTargets()})

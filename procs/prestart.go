@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -52,7 +53,13 @@ import (
 //   - on Windows, handles given to a running process get new values, and a
 //     process cannot be detached from its console after it starts: Fork
 //     bypasses the pool for Attr.Files (whose values a forked child keeps)
-//     and Attr.Detach there;
+//     and Attr.Detach there. The child's os.Stdin, os.Stdout and os.Stderr
+//     become new *os.File values for the standard handles it is handed (the
+//     standard logger follows), so a copy of one taken during package
+//     initialisation still names the null device the child waited with;
+//   - Exec* ends the waiting children before it replaces the program (on
+//     Unix; they would be the new program's unknown children), and starts
+//     the pool again if the exec fails;
 //   - on Unix, Attr.Files go to descriptors 4 to 11 (8 at most through the
 //     pool; more start a fresh child).
 //
@@ -178,6 +185,20 @@ func (pl *pool) resize(n int) {
 	}
 }
 
+// suspend ends and reaps the waiting children (before an exec, which would
+// leave them to a program that does not know them), and returns what puts
+// the pool back.
+func (pl *pool) suspend() (restore func()) {
+	pl.mu.Lock()
+	want := pl.want
+	pl.mu.Unlock()
+	if want == 0 {
+		return func() {}
+	}
+	pl.resize(0)
+	return func() { _ = Prestart(want) }
+}
+
 // fillNow starts the children the pool lacks, at once and concurrently,
 // and returns when they are waiting.
 func (pl *pool) fillNow() error {
@@ -204,20 +225,27 @@ func (pl *pool) fillNow() error {
 		}()
 	}
 	var errs []error
+	var extra []*idleChild
 	pl.mu.Lock()
 	for range need {
 		pl.mu.Unlock()
 		r := <-results
 		pl.mu.Lock()
-		if r.err != nil {
+		switch {
+		case r.err != nil:
 			errs = append(errs, r.err)
-			continue
+		case len(pl.idle) < pl.want:
+			pl.idle = append(pl.idle, r.c)
+		default: // a concurrent Prestart asked for fewer
+			extra = append(extra, r.c)
 		}
-		pl.idle = append(pl.idle, r.c)
 	}
 	pl.filling = false
 	pl.done.Broadcast()
 	pl.mu.Unlock()
+	for _, c := range extra {
+		c.discard()
+	}
 	return errors.Join(errs...)
 }
 
@@ -333,9 +361,14 @@ func startIdle() (*idleChild, error) {
 	// The child says it is ready once its runtime, package initialisation
 	// and Init have run: from then on a Fork costs only the hand-off.
 	var ready [1]byte
-	if _, err := io.ReadFull(parent.answer, ready[:]); err != nil || ready[0] != readyByte {
+	if _, err := io.ReadFull(parent.answer, ready[:]); err != nil {
 		c.discard()
-		return nil, fmt.Errorf("a pre-started child ended before it was ready: %w", ErrHandoff)
+		return nil, fmt.Errorf("%w: a pre-started child ended before it was ready (%w)", ErrHandoff, err)
+	}
+	if ready[0] != readyByte { // the child refused: its reason follows
+		reason, _ := io.ReadAll(io.LimitReader(parent.answer, maxReply-1))
+		c.discard()
+		return nil, fmt.Errorf("%w: a pre-started child refused: %s", ErrHandoff, append(ready[:], reason...))
 	}
 	return c, nil
 }
@@ -356,13 +389,13 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 	if c == nil {
 		return nil, false
 	}
-	dir := attr.Dir
-	if dir == "" {
-		var err error
-		if dir, err = os.Getwd(); err != nil {
-			c.discard()
-			return nil, false
-		}
+	// The directory as the caller names it now: a relative Attr.Dir is
+	// relative to the caller's directory at Fork, not to the one the
+	// waiting child started in.
+	dir, err := filepath.Abs(attr.Dir)
+	if err != nil {
+		c.discard()
+		return nil, false
 	}
 	req := request{entry: name, dir: dir, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files)}
 	if slices.Equal(env, c.start) {
@@ -440,8 +473,9 @@ func (r request) encode() []byte {
 	return b
 }
 
-// readRequest reads a request from r. It comes over the channel before the
-// parent is checked, so it is bounded and parsed as untrusted bytes.
+// readRequest reads a request from r. The parent was checked before the
+// child said it was ready, but a request is bytes from another process all
+// the same: bounded, and parsed as untrusted.
 func readRequest(r io.Reader) (req request, err error) {
 	var n [4]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {

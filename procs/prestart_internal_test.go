@@ -28,8 +28,8 @@ func TestCutEnv(t *testing.T) {
 	}
 }
 
-// FuzzDecodeRequest: a pre-started child reads its request before it can
-// check its parent, so the request is parsed as untrusted bytes.
+// FuzzDecodeRequest: a request is bytes from another process, parsed as
+// untrusted.
 func FuzzDecodeRequest(f *testing.F) {
 	f.Add(request{entry: "e", argv: []string{"a"}, env: []string{"K=V"}, handles: []uint64{1, 2, 3}}.encode()[4:])
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0})

@@ -51,8 +51,12 @@ func TestPrestartKeepsForksContract(t *testing.T) {
 
 	out := newReport(t)
 	env := append(os.Environ(), "FORKPORT_TEST_SET_AFTER_PRESTART=yes")
+	var files []*os.File
+	if poolTakesFiles { // else Attr.Files would start a fresh child
+		files = []*os.File{shared}
+	}
 	forkedAt := time.Now()
-	p := forkWith(t, "report-files", &procs.Attr{Env: env, Dir: dir, Files: []*os.File{shared}, Stdout: stdout, Group: true},
+	p := forkWith(t, "report-files", &procs.Attr{Env: env, Dir: dir, Files: files, Stdout: stdout, Group: true},
 		func() { forkCase.Out, forkCase.Value = out, 41 })
 	require.Zero(t, waitCode(t, p))
 	r := readReport(t, out)
@@ -65,19 +69,24 @@ func TestPrestartKeepsForksContract(t *testing.T) {
 	assert.Contains(t, r.Env, "FORKPORT_TEST_SET_AFTER_PRESTART=yes", "the environment at Fork, not at Prestart")
 	assert.NotContains(t, strings.Join(r.Env, "\n"), "FORKPORT_FORK=")
 	assert.Equal(t, "41", r.Note, "the copied state at Fork")
-	b, err := os.ReadFile(shared.Name())
-	require.NoError(t, err)
-	assert.Equal(t, "through the inherited file\n", string(b), "Attr.Files")
-	b, err = os.ReadFile(stdout.Name())
+	if poolTakesFiles {
+		b, err := os.ReadFile(shared.Name())
+		require.NoError(t, err)
+		assert.Equal(t, "through the inherited file\n", string(b), "Attr.Files")
+	}
+	b, err := os.ReadFile(stdout.Name())
 	require.NoError(t, err)
 	assert.Equal(t, "on Attr.Stdout\n", string(b), "Attr.Stdout")
 	assertPooledTree(t, r)
 }
 
-// reportFilesEntry writes to its inherited file and stdout, then reports.
+// reportFilesEntry writes to its inherited file, if any, and stdout, then
+// reports.
 func reportFilesEntry() {
-	if _, err := procs.Inherited()[0].WriteString("through the inherited file\n"); err != nil {
-		procs.Exit(3)
+	for _, f := range procs.Inherited() {
+		if _, err := f.WriteString("through the inherited file\n"); err != nil {
+			procs.Exit(3)
+		}
 	}
 	fmt.Println("on Attr.Stdout")
 	writeReport(forkCase.Out, report{Note: strconv.Itoa(forkCase.Value)})
@@ -88,15 +97,50 @@ func init() { procs.Register("report-files", reportFilesEntry) }
 func TestPrestartPoolIsRefilled(t *testing.T) {
 	withPool(t, 1)
 	for i := range 3 {
-		// Prestart returns once the pool is full again: each Fork is
-		// served by a waiting child.
-		require.NoError(t, procs.Prestart(1))
+		// The pool refills in the background after each Fork: each
+		// Fork, once it has, is served by a waiting child.
+		waitPoolFull(t, 1)
 		out := newReport(t)
 		forkedAt := time.Now()
 		p := forkWith(t, "report", nil, func() { forkCase.Out = out })
 		require.Zero(t, waitCode(t, p))
 		assert.True(t, fromPool(readReport(t, out), forkedAt), "fork %d", i)
 	}
+}
+
+// waitPoolFull polls until n children wait, for at most 30 s.
+func waitPoolFull(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); procs.PoolIdle() < n; {
+		require.True(t, time.Now().Before(deadline), "the pool was not refilled: %d of %d waiting", procs.PoolIdle(), n)
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestPrestartRelativeDirIsTheCallersAtFork(t *testing.T) {
+	// A relative Attr.Dir names a directory relative to the caller's
+	// directory when it calls Fork, not to the one the waiting child
+	// started in. The test moves the caller to a directory with a sub
+	// directory that the test binary's directory lacks.
+	withPool(t, 1)
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	base := testutil.TempDir(t)
+	require.NoError(t, os.Mkdir(filepath.Join(base, "only-here"), 0o755))
+	forkMu.Lock() // the working directory is the process's: no other fork meanwhile
+	defer forkMu.Unlock()
+	require.NoError(t, os.Chdir(base))
+	defer func() { require.NoError(t, os.Chdir(wd)) }()
+	out := newReport(t)
+	forkCase.Out = out
+	forkedAt := time.Now()
+	p, err := procs.ForkWith("report", &procs.Attr{Dir: "only-here", Group: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.KillTree(); _ = p.Kill(); _, _ = p.Wait() })
+	require.Zero(t, waitCode(t, p))
+	r := readReport(t, out)
+	assert.True(t, fromPool(r, forkedAt))
+	assert.Equal(t, evalSymlinks(t, filepath.Join(base, "only-here")), evalSymlinks(t, r.Dir))
 }
 
 func TestPrestartedChildrenAreNotReaped(t *testing.T) {

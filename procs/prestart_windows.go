@@ -2,6 +2,7 @@ package procs
 
 import (
 	"fmt"
+	"log"
 	"os"
 
 	"golang.org/x/sys/windows"
@@ -90,7 +91,12 @@ func applyRequest(req request, _ []*os.File, _ *marker) error {
 		}
 		old := *files[i]
 		*files[i] = os.NewFile(uintptr(h), old.Name())
-		old.Close() // the null device
+		// The old file (the null device) stays open: a copy of it taken
+		// during package initialisation writes there, not to a closed
+		// handle. The standard logger took one: it gets the new stderr.
+		if i == 2 && log.Writer() == old {
+			log.SetOutput(*files[i])
+		}
 	}
 	return nil
 }

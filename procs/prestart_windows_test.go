@@ -8,6 +8,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// poolTakesFiles: on Windows Fork starts a fresh child for Attr.Files,
+// whose handle values a forked child keeps.
+const poolTakesFiles = false
+
 // assertPooledTree: with Attr.Group, a pre-started child is put in a job
 // before it is handed anything.
 func assertPooledTree(t *testing.T, r report) {
@@ -27,3 +31,6 @@ func waitGone(t *testing.T, pid int) {
 	require.NoError(t, err)
 	require.Equal(t, uint32(windows.WAIT_OBJECT_0), ev, "process %d still runs 30 s after its parent was killed", pid)
 }
+
+// prestartThenExec is Unix's (see TestExecEndsThePool).
+func prestartThenExec(string) int { return 2 }

@@ -10,7 +10,7 @@ import (
 
 func TestRequestRoundTrip(t *testing.T) {
 	want := request{entry: "e", dir: "/d", argv: []string{"a", ""}, env: []string{"K=V", "=C:=C:\\"},
-		group: true, files: 2, handles: []uint64{7, 8, 9}}
+		group: true, files: min(2, maxPooledFiles), handles: []uint64{7, 8, 9}}
 	got, err := readRequest(bytes.NewReader(want.encode()))
 	require.NoError(t, err)
 	assert.Equal(t, want, got)

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 	"testing/quick"
+	"unicode/utf8"
 
 	"github.com/forkport/forkport/procs"
 	"github.com/stretchr/testify/assert"
@@ -26,7 +27,11 @@ func roundTrip(t *testing.T, args ...string) ([]string, error) {
 	}
 	require.Zero(t, code)
 	r := readReport(t, out)
-	return r.Args[1:], nil
+	got := make([]string, 0, len(r.RawArgs))
+	for _, a := range r.RawArgs[1:] {
+		got = append(got, string(a))
+	}
+	return got, nil
 }
 
 // awkward are arguments that break naive quoting: on Windows CPython's
@@ -103,7 +108,11 @@ func FuzzArgsRoundTrip(f *testing.F) {
 		f.Add(a, "x")
 	}
 	f.Add("nul\x00inside", "")
+	f.Add("", "\x98") // not UTF-8: once lost in the test's own JSON report
 	f.Fuzz(func(t *testing.T, a, b string) {
+		if !argsAreBytes && !utf8.ValidString(a+b) {
+			t.Skip("a Windows command line is UTF-16: bytes that are not UTF-8 cannot pass")
+		}
 		got, err := roundTrip(t, a, b)
 		if strings.ContainsRune(a+b, 0) {
 			assert.ErrorIs(t, err, os.ErrInvalid, "NUL is refused before a process starts")

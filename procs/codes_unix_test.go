@@ -17,3 +17,7 @@ const (
 
 // longArgumentFits: a 64 KiB argument is within Unix's limits.
 const longArgumentFits = true
+
+// argsAreBytes: a Unix argument is bytes, passed unchanged whether or not
+// they are UTF-8.
+const argsAreBytes = true

@@ -17,3 +17,8 @@ const (
 // longArgumentFits: a 64 KiB argument exceeds Windows' 32767-character
 // command line.
 const longArgumentFits = false
+
+// argsAreBytes: a Windows command line is UTF-16, so an argument that is
+// not UTF-8 cannot reach a child as it was (Go turns invalid bytes into
+// U+FFFD when it builds the command line).
+const argsAreBytes = false

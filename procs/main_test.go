@@ -39,6 +39,7 @@ type report struct {
 	Started   time.Time // package initialisation
 	Pid, Ppid int
 	Args      []string
+	RawArgs   [][]byte // Args as bytes: JSON would turn bytes that are not UTF-8 into U+FFFD
 	Env       []string
 	Dir       string
 	Exe       string   // os.Executable: which copy of the test binary runs
@@ -194,6 +195,9 @@ func writeReport(path string, r report) {
 	r.Pid, r.Ppid, r.Started = os.Getpid(), os.Getppid(), started
 	if r.Args == nil {
 		r.Args = os.Args
+	}
+	for _, a := range r.Args {
+		r.RawArgs = append(r.RawArgs, []byte(a))
 	}
 	if r.Env == nil {
 		r.Env = os.Environ()

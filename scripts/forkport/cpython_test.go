@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -105,4 +107,90 @@ func TestCPythonSubjectWithBrokenFork(t *testing.T) {
 			assert.Equal(t, tt.want, got, "%s", out)
 		})
 	}
+}
+
+// cpythonModule is testModule with a TestScriptsCPython next to
+// TestScripts; with blocks, every claim also states "expect cpython:"
+// (Windows differing).
+func cpythonModule(t *testing.T, blocks bool) string {
+	t.Helper()
+	root := testModule(t, "")
+	src := suiteTest + `
+func TestScriptsCPython(t *testing.T) {
+	procstest.Run(t, testscript.Params{Dir: filepath.Join("testdata", "script")})
+}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(root, "scripts_test.go"), []byte(src), 0o666))
+	if !blocks {
+		return root
+	}
+	paths, err := filepath.Glob(filepath.Join(root, "testdata", "script", "*.txtar"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		lines := strings.SplitAfter(string(data), "\n")
+		i := slices.Index(lines, "# expect:\n")
+		require.GreaterOrEqual(t, i, 0, p)
+		j := i + 1
+		for j < len(lines) && strings.HasPrefix(lines[j], "#   ") {
+			j++
+		}
+		block := []string{"# expect cpython:\n", "#   linux: holds\n", "#   darwin: holds\n", "#   windows: differs — no os.fork\n"}
+		lines = slices.Insert(lines, j, block...)
+		require.NoError(t, os.WriteFile(p, []byte(strings.Join(lines, "")), 0o666))
+	}
+	return root
+}
+
+func TestSubjectFlag(t *testing.T) {
+	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)
+	assert.Equal(t, exitError, h.run("-subject", "pypy"))
+	assert.Contains(t, h.stderr.String(), `unknown -subject "pypy" (want procs or cpython)`)
+
+	// A module whose suite has no CPython run.
+	assert.Equal(t, exitError, h.run("-subject", "cpython"))
+	assert.Contains(t, h.stderr.String(), "no suite has a CPython run")
+
+	// A CPython run, but claims that do not state the subject.
+	h = newHarness(t, cpythonModule(t, false), "linux-cpython-pass.json", 0)
+	assert.Equal(t, exitError, h.run("-subject", "cpython"))
+	assert.Contains(t, h.stderr.String(), "4 claim(s) state no expectation for the cpython subject (exec-replaces, fork-pid, wait-blocks, zombie)")
+
+	// procs stays the default, and TestScriptsCPython is not a suite of
+	// its own.
+	require.Equal(t, exitOK, h.run(), h.stderr.String()) // no TestScripts results: not run
+	_, args := h.goTestArgs()
+	assert.Contains(t, args, "^TestScripts$")
+
+	h = newHarness(t, cpythonModule(t, true), "linux-cpython-pass.json", 0)
+	assert.Equal(t, exitError, h.run("-subject", "cpython", "-leg", "windows-wine"))
+	assert.Contains(t, h.stderr.String(), "the windows-wine leg runs the procs subject only")
+
+	py, err := cpython.Find()
+	if err != nil {
+		assert.Equal(t, exitError, h.run("-subject", "cpython"))
+		assert.Contains(t, h.stderr.String(), "-subject cpython: ")
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must have a Python 3 interpreter: %v", err)
+		}
+		t.Skipf("the rest needs an interpreter: %v", err)
+	}
+	code := h.run("-subject", "cpython", "-format", "json")
+	_, args = h.goTestArgs()
+	assert.Contains(t, args, "^TestScriptsCPython$")
+	var leg verdict.Leg
+	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &leg), h.stderr.String())
+	assert.Equal(t, "linux/amd64 cpython"+py.Short(), leg.Leg)
+	assert.Equal(t, "cpython", leg.Subject)
+	assert.Equal(t, py.Version, leg.SubjectVersion)
+	got := map[string]verdict.Verdict{}
+	for _, r := range leg.Claims {
+		got[r.ID] = r.Verdict
+	}
+	// linux-cpython-pass.json: two pass, zombie is skipped, wait-blocks
+	// has no result.
+	assert.Equal(t, map[string]verdict.Verdict{"exec-replaces": verdict.Holds, "fork-pid": verdict.Holds,
+		"wait-blocks": verdict.NotRun, "zombie": verdict.NotRun}, got)
+	assert.Equal(t, exitOK, code)
 }

@@ -194,3 +194,26 @@ func TestSubjectFlag(t *testing.T) {
 		"wait-blocks": verdict.NotRun, "zombie": verdict.NotRun}, got)
 	assert.Equal(t, exitOK, code)
 }
+
+// A suite with a CPython run: the README's Linux block shows both legs, the
+// matrix both columns, and the claim list both subjects.
+func TestReadmeWithCPython(t *testing.T) {
+	root := cpythonModule(t, true)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "README.md"), []byte(readmeTemplate), 0o666))
+	h, linuxDoc, wineRaw := twoLegs(t, root, "windows-wine-raw.json")
+	data, err := os.ReadFile(fixtureStream("linux-cpython-pass.json"))
+	require.NoError(t, err)
+	pyRaw := filepath.Join(filepath.Dir(linuxDoc), "linux-cpython-raw.json")
+	require.NoError(t, os.WriteFile(pyRaw, data, 0o666))
+
+	require.Equal(t, exitOK, h.run("readme", "-linux", linuxDoc, "-cpython", pyRaw, "-wine", wineRaw), h.stderr.String())
+	doc := h.stdout.String()
+	assert.Contains(t, doc, "```\n\n```text\n$ go run ./scripts/forkport -subject cpython .\nforkport linux cpython\n")
+	assert.Contains(t, doc, "EXPECTED OF CPYTHON ON LINUX")
+	assert.Contains(t, doc, "| Claim | linux/amd64 | linux cpython | windows-wine |\n")
+	assert.Contains(t, doc, "**CPython:** differs — no os.fork |")
+
+	// The CPython leg must be a CPython one.
+	assert.Equal(t, exitError, h.run("readme", "-linux", linuxDoc, "-cpython", linuxDoc, "-wine", wineRaw))
+	assert.Contains(t, h.stderr.String(), "is the linux/amd64 leg, not linux cpython")
+}

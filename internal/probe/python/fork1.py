@@ -22,7 +22,7 @@ import tempfile
 
 try:
     import fcntl
-except ImportError:  # Windows: no fcntl, and no os.fork either (the first fork fails)
+except ImportError:  # Windows: no fcntl, and no os.fork either: the first fork fails
     fcntl = None
 
 noexit = False
@@ -74,9 +74,9 @@ def main():
     ap.add_argument("-noexit", action="store_true",
                     help="children do not exit: they go back into the parent's loop")
     noexit = ap.parse_args().noexit
-    fd, name = tempfile.mkstemp(prefix="fork1-lines-")
-    os.unlink(name)  # the open descriptor keeps it
-    lines = fd
+    if fcntl:
+        lines, name = tempfile.mkstemp(prefix="fork1-lines-")
+        os.unlink(name)  # the open descriptors keep it
     return parent()
 
 

@@ -90,8 +90,13 @@ func TestScriptsCPython(t *testing.T) {
 	}
 	t.Logf("CPython %s at %s (%s)", py.Version, py.Path, py.From)
 	bin := testutil.TempDir(t)
-	_, err = cpython.Install(bin, pythonTwins, py)
+	twins, err := cpython.Install(bin, pythonTwins, py)
 	require.NoError(t, err)
+	// A command without a twin would run its Go self, found later on
+	// PATH, and the claim would check procs under CPython's name.
+	for name := range commands() {
+		require.Contains(t, twins, name, "%s has no CPython twin %s.py", name, filepath.Join(pythonTwins, name))
+	}
 	dir := filepath.Join("testdata", "script")
 	cs, err := claims.Load(dir)
 	require.NoError(t, err)

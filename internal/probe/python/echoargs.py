@@ -59,18 +59,21 @@ def received_environ():
 
 
 def darwin_environ():
-    """macOS: argc, the exec path, argv and envp from sysctl KERN_PROCARGS2."""
+    """macOS: the exec path, argv and envp, from sysctl KERN_PROCARGS2."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
+    libc.sysctl.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_uint, ctypes.c_void_p,
+                            ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p, ctypes.c_size_t]
     mib = (ctypes.c_int * 3)(1, 49, os.getpid())  # CTL_KERN, KERN_PROCARGS2
-    size = ctypes.c_size_t(1 << 20)
+    size = ctypes.c_size_t(1 << 21)
     buf = ctypes.create_string_buffer(size.value)
     if libc.sysctl(mib, 3, buf, ctypes.byref(size), None, 0) != 0:
         raise OSError(ctypes.get_errno(), "sysctl KERN_PROCARGS2")
     data = buf.raw[:size.value]
+    # An int argc, the exec path, NUL padding, argc argv strings, then the
+    # environment strings up to an empty one.
     argc = int.from_bytes(data[:4], sys.byteorder)
-    strings = data[4:].split(b"\0")
-    strings = [s for s in strings[1:]]  # after the exec path come NUL pads, then argv
+    strings = data[4:].split(b"\0")[1:]
     while strings and not strings[0]:
         strings.pop(0)
     env = []
@@ -83,7 +86,7 @@ def darwin_environ():
 
 def main():
     print(f"pid={os.getpid()} ppid={os.getppid()}")
-    argv = sys.orig_argv[:1] + sys.argv[1:]
+    argv = getattr(sys, "orig_argv", sys.argv)[:1] + sys.argv[1:]  # orig_argv: 3.10+
     print(f"argc={len(argv)}")
     for i, a in enumerate(argv):
         print(f"argv[{i}]={go_quote(a)}")

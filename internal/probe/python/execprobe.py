@@ -34,18 +34,23 @@ def usage(msg):
 
 def main(args):
     env = {}
-    while args and args[0] in ("-env", "--env"):  # the Go flag's spelling
-        if len(args) < 2:
+    while args and args[0].split("=", 1)[0] in ("-env", "--env"):  # Go's flag spellings
+        if "=" in args[0]:
+            entry, args = args[0].split("=", 1)[1], args[1:]
+        elif len(args) > 1:
+            entry, args = args[1], args[2:]
+        else:
             usage("flag needs an argument: -env")
-        name, _, value = args[1].partition("=")
+        name, _, value = entry.partition("=")
         env[name] = value
-        args = args[2:]
+    if args and args[0] == "--":
+        args = args[1:]
     if len(args) < 3:
         usage("usage: execprobe [-env NAME=value]... VARIANT PROG ARGV0 ARGS...")
     variant, prog, argv = args[0], args[1], args[2:]
+    print(f"execprobe pid={os.getpid()}", flush=True)  # exec drops unflushed output
     if variant not in VARIANTS:
         usage(f'unknown variant "{variant}"')
-    print(f"execprobe pid={os.getpid()}", flush=True)  # exec drops unflushed output
     try:
         VARIANTS[variant](prog, argv, env)
     except (OSError, ValueError) as err:

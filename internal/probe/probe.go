@@ -5,6 +5,11 @@
 // function from arguments to exit status; the suite's TestMain exposes them
 // as commands with testscript.Main.
 //
+// Each program has a CPython twin in the directory python (fork1.py,
+// forkprobe.py, ...): a Python 3 program that prints the same lines using
+// the os module as the chapter does, which the suite's CPython subject runs
+// instead (package internal/cpython).
+//
 // Probes print one fact per line, as "name=value" pairs or short sentences,
 // so scripts can match them with stdout regexps and compare numbers with the
 // suite's setmatch and eq builtins.

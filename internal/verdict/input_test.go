@@ -30,6 +30,11 @@ func TestParseLeg(t *testing.T) {
 		{"wine", verdict.LegInfo{}, `unknown leg "wine"`},
 		{"linux/AMD 64", verdict.LegInfo{}, `bad GOARCH`},
 		{"", verdict.LegInfo{}, `unknown leg ""`},
+		{"linux/amd64 cpython3.11", verdict.LegInfo{Name: "linux/amd64 cpython3.11", OS: "linux", Arch: "amd64", Subject: "cpython", SubjectVersion: "3.11"}, ""},
+		{"macos cpython", verdict.LegInfo{Name: "darwin cpython", OS: "darwin", Subject: "cpython"}, ""},
+		{"linux/amd64 procs", verdict.LegInfo{Name: "linux/amd64", OS: "linux", Arch: "amd64"}, ""},
+		{"windows-wine cpython", verdict.LegInfo{}, "runs the procs subject only"},
+		{"linux pypy3.10", verdict.LegInfo{}, `unknown leg "linux pypy3.10"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -57,6 +62,8 @@ func TestLegFromFileName(t *testing.T) {
 		{"results-windows-wine.json", "windows-wine", ""},
 		{"wine.json", "windows-wine", ""},
 		{"Results-Linux-AMD64.JSON", "linux/amd64", ""},
+		{"results-ubuntu-latest-cpython3.12.json", "linux cpython", ""},
+		{"results-windows-latest-cpython.json", "windows cpython", ""},
 		{"results.json", "", "cannot tell the leg of results.json from its name"},
 		{"linux-vs-windows.json", "", "says both linux and windows"},
 	}

@@ -11,11 +11,29 @@ import (
 
 // LegInfo names one leg of the matrix: an OS (and arch) the suite ran on.
 type LegInfo struct {
-	Name string // "linux/amd64", "windows", "windows-wine", ...
+	Name string // "linux/amd64", "windows", "windows-wine", "linux/amd64 cpython3.11", ...
 	OS   string // linux, darwin or windows: whose expectations apply
 	Arch string // GOARCH, when known
 	Wine bool   // the Windows test binary ran under Wine on Linux
+	// Subject is what the scripts' programs were: claims.Procs (also when
+	// empty) or claims.CPython. It picks the claim's expectations.
+	Subject string
+	// SubjectVersion is the subject's version when it has its own:
+	// CPython's, such as "3.11.7".
+	SubjectVersion string
 }
+
+// subject is l.Subject, claims.Procs when empty.
+func (l LegInfo) subject() string {
+	if l.Subject == "" {
+		return claims.Procs
+	}
+	return l.Subject
+}
+
+// subjectRE matches a leg name's subject part: "cpython", "cpython3.11",
+// "procs".
+var subjectRE = regexp.MustCompile(`^(procs|cpython)([0-9]+(?:\.[0-9]+)*)?$`)
 
 // WineLeg is the name of the leg that runs the Windows test binaries under
 // Wine.
@@ -28,8 +46,34 @@ var archRE = regexp.MustCompile(`^[a-z0-9]+$`)
 
 // ParseLeg parses a leg name: linux, darwin, windows or windows-wine, or
 // another GOOS that claims may state (freebsd, ...), optionally followed by
-// /GOARCH ("linux/amd64"); "macos" is taken for darwin.
+// /GOARCH ("linux/amd64"); "macos" is taken for darwin. A subject may
+// follow after a space: "linux/amd64 cpython3.11" is the CPython subject
+// (with or without its version); without one the subject is procs, which
+// the name does not show.
 func ParseLeg(name string) (LegInfo, error) {
+	base, subj, hasSubj := strings.Cut(name, " ")
+	var subject, version string
+	if m := subjectRE.FindStringSubmatch(subj); hasSubj && m != nil {
+		name = base
+		if m[1] == claims.CPython {
+			subject, version = m[1], m[2]
+		}
+	}
+	leg, err := parseLeg(name)
+	if err != nil {
+		return leg, err
+	}
+	if subject != "" {
+		if leg.Wine {
+			return LegInfo{}, fmt.Errorf("leg %q: the windows-wine leg runs the procs subject only (no Windows CPython runs under Wine here)", name+" "+subj)
+		}
+		leg.Subject, leg.SubjectVersion = subject, version
+		leg.Name += " " + subj
+	}
+	return leg, nil
+}
+
+func parseLeg(name string) (LegInfo, error) {
 	base, arch, hasArch := strings.Cut(name, "/")
 	if hasArch && !archRE.MatchString(arch) {
 		return LegInfo{}, fmt.Errorf("unknown leg %q: bad GOARCH %q", name, arch)
@@ -71,10 +115,13 @@ var (
 // darwin/arm64, anything naming wine windows-wine.
 func LegFromFileName(path string) (LegInfo, error) {
 	base := strings.ToLower(filepath.Base(path))
-	var found, arch string
+	var found, arch, subject string
 	for _, tok := range fileTokens.FindAllString(base, -1) {
 		if a, ok := archTokens[tok]; ok {
 			arch = a
+		}
+		if strings.HasPrefix(tok, claims.CPython) {
+			subject = " " + claims.CPython
 		}
 		os, ok := osTokens[tok]
 		if !ok {
@@ -95,10 +142,12 @@ func LegFromFileName(path string) (LegInfo, error) {
 	if arch != "" {
 		found += "/" + arch
 	}
-	return ParseLeg(found)
+	return ParseLeg(found + subject)
 }
 
-// Expectation returns what claim c expects on this leg's OS.
+// Expectation returns what claim c expects of the leg's subject on its OS
+// (the zero Expectation when the claim states none).
 func (l LegInfo) Expectation(c *claims.Claim) claims.Expectation {
-	return c.Expect[l.OS]
+	e, _ := c.ExpectFor(l.subject(), l.OS)
+	return e
 }

@@ -22,27 +22,33 @@ type Matrix struct {
 
 // MatrixLeg is one column: a leg document's header.
 type MatrixLeg struct {
-	Label       string    `json:"label"` // column name, unique in the matrix
-	File        string    `json:"file,omitempty"`
-	Leg         string    `json:"leg"`
-	OS          string    `json:"os"`
-	Arch        string    `json:"arch,omitempty"`
-	Wine        bool      `json:"wine"`
-	WineVersion string    `json:"wine_version,omitempty"`
-	Go          string    `json:"go,omitempty"`
-	Forkport    string    `json:"forkport,omitempty"`
-	Time        string    `json:"time,omitempty"`
-	Problems    []Problem `json:"problems,omitempty"`
+	Label       string `json:"label"` // column name, unique in the matrix
+	File        string `json:"file,omitempty"`
+	Leg         string `json:"leg"`
+	OS          string `json:"os"`
+	Arch        string `json:"arch,omitempty"`
+	Wine        bool   `json:"wine"`
+	WineVersion string `json:"wine_version,omitempty"`
+	// Subject and SubjectVersion are the leg's (empty for procs).
+	Subject        string    `json:"subject,omitempty"`
+	SubjectVersion string    `json:"subject_version,omitempty"`
+	Go             string    `json:"go,omitempty"`
+	Forkport       string    `json:"forkport,omitempty"`
+	Time           string    `json:"time,omitempty"`
+	Problems       []Problem `json:"problems,omitempty"`
 }
 
 // Row is one claim across the legs.
 type Row struct {
-	ID      string                        `json:"id"`
-	Claim   string                        `json:"claim"`
-	Source  string                        `json:"source,omitempty"`
-	Expect  map[string]claims.Expectation `json:"expect"`         // by OS
-	Wine    string                        `json:"wine,omitempty"` // the claim's Wine deviation
-	Results map[string]Cell               `json:"results"`        // by leg label
+	ID     string                        `json:"id"`
+	Claim  string                        `json:"claim"`
+	Source string                        `json:"source,omitempty"`
+	Expect map[string]claims.Expectation `json:"expect"` // procs, by OS
+	// ExpectCPython is the CPython subject's expectations by OS, when the
+	// claim states them.
+	ExpectCPython map[string]claims.Expectation `json:"expect_cpython,omitempty"`
+	Wine          string                        `json:"wine,omitempty"` // the claim's Wine deviation
+	Results       map[string]Cell               `json:"results"`        // by leg label
 }
 
 // Cell is one claim's result on one leg.
@@ -86,6 +92,7 @@ func Merge(cs []*claims.Claim, legs []*Leg, files []string) *Matrix {
 	for i, l := range legs {
 		label := labels[i]
 		ml := MatrixLeg{Label: label, Leg: l.Leg, OS: l.OS, Arch: l.Arch, Wine: l.Wine, WineVersion: l.WineVersion,
+			Subject: l.Subject, SubjectVersion: l.SubjectVersion,
 			Go: l.Go, Forkport: l.Forkport, Time: l.Time, Problems: l.Problems}
 		if i < len(files) {
 			ml.File = files[i]
@@ -97,7 +104,8 @@ func Merge(cs []*claims.Claim, legs []*Leg, files []string) *Matrix {
 	var ids []string
 	if cs != nil {
 		for _, c := range cs {
-			rows[c.ID] = &Row{ID: c.ID, Claim: c.Claim, Source: c.Source, Expect: c.Expect, Wine: c.Wine, Results: map[string]Cell{}}
+			rows[c.ID] = &Row{ID: c.ID, Claim: c.Claim, Source: c.Source, Expect: c.Expect,
+				ExpectCPython: c.Expectations(claims.CPython), Wine: c.Wine, Results: map[string]Cell{}}
 			ids = append(ids, c.ID)
 		}
 	}
@@ -126,8 +134,15 @@ func Merge(cs []*claims.Claim, legs []*Leg, files []string) *Matrix {
 			if c := byID[r.ID]; c != nil {
 				cell.Verdict = Decide(c, l.Info(), r.Status)
 			} else {
-				if _, ok := row.Expect[l.OS]; !ok {
-					row.Expect[l.OS] = r.Expect
+				exp := row.Expect
+				if l.Subject == claims.CPython {
+					if row.ExpectCPython == nil {
+						row.ExpectCPython = map[string]claims.Expectation{}
+					}
+					exp = row.ExpectCPython
+				}
+				if _, ok := exp[l.OS]; !ok {
+					exp[l.OS] = r.Expect
 				}
 				if r.Wine != "" {
 					row.Wine = r.Wine
@@ -149,19 +164,24 @@ func Merge(cs []*claims.Claim, legs []*Leg, files []string) *Matrix {
 	return m
 }
 
-// orderLegs sorts the legs linux, darwin, windows, windows-wine, keeping
-// the given order among legs of one kind; files follow their legs.
+// orderLegs sorts the legs linux, darwin, windows, windows-wine, each OS's
+// procs leg before its CPython one (so the two subjects sit side by side),
+// keeping the given order among legs of one kind; files follow their legs.
 func orderLegs(legs []*Leg, files []string) ([]*Leg, []string) {
 	rank := func(l *Leg) int {
+		r := 0
 		switch {
 		case l.Wine:
-			return 3
+			r = 6
 		case l.OS == "windows":
-			return 2
+			r = 4
 		case l.OS == "darwin":
-			return 1
+			r = 2
 		}
-		return 0
+		if l.Subject == claims.CPython {
+			r++
+		}
+		return r
 	}
 	idx := make([]int, len(legs))
 	for i := range idx {

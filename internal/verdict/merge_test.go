@@ -122,3 +122,67 @@ func TestMergeDuplicateLegsAndStaleClaims(t *testing.T) {
 	require.Len(t, m.Claims, 1)
 	assert.Equal(t, "fork-pid", m.Claims[0].ID)
 }
+
+// Each subject's leg is judged by its own expectations, and the two legs of
+// one OS sit side by side.
+func TestMergeSubjects(t *testing.T) {
+	c, err := claims.Parse("testdata/script/fork-pid.txtar", []byte(`# claim: fork returns the child's PID.
+# source: chapter
+# expect:
+#   linux: holds
+#   darwin: holds
+#   windows: holds
+# expect cpython:
+#   linux: holds
+#   darwin: holds
+#   windows: differs — os.fork does not exist on Windows
+`))
+	require.NoError(t, err)
+	cs := []*claims.Claim{c}
+	result := func(name string) *verdict.Leg {
+		info := leg(t, name)
+		l := &verdict.Leg{Format: verdict.Format, Leg: info.Name, OS: info.OS, Arch: info.Arch, Subject: info.Subject, SubjectVersion: info.SubjectVersion}
+		l.Claims = []verdict.Result{{ID: c.ID, Claim: c.Claim, Expect: info.Expectation(c), Status: verdict.StatusPass, Verdict: verdict.Decide(c, info, verdict.StatusPass)}}
+		return l
+	}
+	legs := []*verdict.Leg{result("windows cpython3.12"), result("windows"), result("linux/amd64 cpython3.11"), result("linux/amd64")}
+	assert.Equal(t, verdict.DiffersAsExpected, legs[0].Claims[0].Verdict, "CPython's windows expectation")
+	assert.Equal(t, claims.Differs, legs[0].Claims[0].Expect.Outcome)
+	assert.Equal(t, verdict.Holds, legs[1].Claims[0].Verdict, "procs' windows expectation")
+
+	m := verdict.Merge(cs, legs, nil)
+	var labels []string
+	for _, l := range m.Legs {
+		labels = append(labels, l.Label)
+	}
+	assert.Equal(t, []string{"linux/amd64", "linux/amd64 cpython3.11", "windows", "windows cpython3.12"}, labels)
+	assert.Equal(t, "cpython", m.Legs[1].Subject)
+	row := m.Claims[0]
+	assert.Equal(t, verdict.DiffersAsExpected, row.Results["windows cpython3.12"].Verdict)
+	assert.Equal(t, verdict.Holds, row.Results["windows"].Verdict)
+	assert.Equal(t, claims.Differs, row.ExpectCPython["windows"].Outcome)
+	assert.Equal(t, claims.Holds, row.Expect["windows"].Outcome)
+
+	// Without claim files, each subject's expectations come from its legs.
+	m = verdict.Merge(nil, legs, nil)
+	assert.Equal(t, claims.Differs, m.Claims[0].ExpectCPython["windows"].Outcome)
+	assert.Equal(t, claims.Holds, m.Claims[0].Expect["windows"].Outcome)
+}
+
+// A CPython leg's results are the subtests of TestScriptsCPython.
+func TestEvaluateCPythonLeg(t *testing.T) {
+	cs := loadClaims(t)
+	l := verdict.Evaluate(cs, stream(t, "linux-cpython-pass.json"), leg(t, "linux cpython3.11"), pkg)
+	procs := verdict.Evaluate(cs, stream(t, "linux-pass.json"), leg(t, "linux"), pkg)
+	require.Len(t, l.Claims, len(cs))
+	for i, r := range l.Claims {
+		assert.Equal(t, procs.Claims[i].Status, r.Status, r.ID)
+	}
+	assert.Equal(t, verdict.StatusPass, l.Claims[0].Status)
+	assert.Equal(t, "cpython", l.Subject)
+	// The same stream holds no procs results.
+	l = verdict.Evaluate(cs, stream(t, "linux-cpython-pass.json"), leg(t, "linux"), pkg)
+	for _, r := range l.Claims {
+		assert.Equal(t, verdict.StatusAbsent, r.Status, r.ID)
+	}
+}

@@ -169,6 +169,9 @@ const (
 // LegHeading is the one-line description of a leg.
 func LegHeading(l *Leg) string {
 	parts := []string{"forkport " + l.Leg}
+	if l.Subject == claims.CPython && l.SubjectVersion != "" {
+		parts = append(parts, "CPython "+l.SubjectVersion)
+	}
 	for _, p := range []string{l.Go, l.Forkport, l.Time} {
 		if p != "" {
 			parts = append(parts, p)
@@ -214,6 +217,9 @@ func WriteLegText(w io.Writer, l *Leg, opt TextOptions) {
 	fmt.Fprintln(w, LegHeading(l))
 	fmt.Fprintln(w)
 	expect := "EXPECTED ON " + strings.ToUpper(OSTitle(l.OS))
+	if l.Subject == claims.CPython {
+		expect = "EXPECTED OF CPYTHON ON " + strings.ToUpper(OSTitle(l.OS))
+	}
 	if l.Wine {
 		expect += " (WINE)"
 	}
@@ -539,8 +545,13 @@ func WriteJSON(w io.Writer, v any) error {
 
 // WriteClaimsMarkdown writes the claim list as a markdown table: each
 // claim, its source, and what each OS is expected to do (with the Wine
-// deviation under Windows).
+// deviation under Windows). When claims state the CPython subject, each
+// cell gives both subjects' expectations, procs first.
 func WriteClaimsMarkdown(w io.Writer, cs []*claims.Claim) {
+	both := false
+	for _, c := range cs {
+		both = both || c.Expectations(claims.CPython) != nil
+	}
 	fmt.Fprint(w, "| Claim |")
 	for _, os := range claims.OSes {
 		fmt.Fprintf(w, " %s |", OSTitle(os))
@@ -554,8 +565,18 @@ func WriteClaimsMarkdown(w io.Writer, cs []*claims.Claim) {
 		fmt.Fprintf(w, "| %s %s<br>Source: %s |", mdCode(c.ID), MarkdownEscape(c.Claim), MarkdownEscape(c.Source))
 		for _, os := range claims.OSes {
 			text := MarkdownEscape(c.Expect[os].String())
+			if both {
+				text = "**procs:** " + text
+			}
 			if os == "windows" && c.Wine != "" {
 				text += "<br>Wine: deviates — " + MarkdownEscape(c.Wine)
+			}
+			if both {
+				py := "not stated"
+				if e, ok := c.ExpectFor(claims.CPython, os); ok {
+					py = MarkdownEscape(e.String())
+				}
+				text += "<br>**CPython:** " + py
 			}
 			fmt.Fprintf(w, " %s |", text)
 		}

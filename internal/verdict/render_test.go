@@ -227,3 +227,31 @@ func TestExcerpt(t *testing.T) {
 
 	assert.Equal(t, []string{"FAIL: x.txtar:2: unknown command \"frob\""}, verdict.Excerpt([]string{"FAIL: x.txtar:2: unknown command \"frob\""}))
 }
+
+// When claims state the CPython subject, the claim list gives both
+// subjects' expectations in each OS's cell; a CPython leg's table says whose
+// expectations it shows.
+func TestClaimsMarkdownBothSubjects(t *testing.T) {
+	holds := claims.Expectation{Outcome: claims.Holds}
+	both := &claims.Claim{ID: "fork-pid", Claim: "fork returns the PID.", Source: "chapter",
+		Expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
+		Subjects: map[string]map[string]claims.Expectation{claims.CPython: {"linux": holds, "darwin": holds,
+			"windows": {Outcome: claims.Differs, Reason: "no os.fork"}}},
+		Wine: "w"}
+	procsOnly := &claims.Claim{ID: "other", Claim: "c.", Source: "s",
+		Expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds}}
+	var b bytes.Buffer
+	verdict.WriteClaimsMarkdown(&b, []*claims.Claim{both, procsOnly})
+	assert.Contains(t, b.String(), "| `fork-pid` fork returns the PID.<br>Source: chapter | **procs:** holds<br>**CPython:** holds | **procs:** holds<br>**CPython:** holds | **procs:** holds<br>Wine: deviates — w<br>**CPython:** differs — no os.fork |\n")
+	assert.Contains(t, b.String(), "| `other` c.<br>Source: s | **procs:** holds<br>**CPython:** not stated |")
+
+	b.Reset()
+	verdict.WriteClaimsMarkdown(&b, []*claims.Claim{procsOnly})
+	assert.Contains(t, b.String(), "| `other` c.<br>Source: s | holds | holds | holds |\n", "procs only: as before")
+
+	b.Reset()
+	l := &verdict.Leg{Format: verdict.Format, Leg: "linux/amd64 cpython3.11", OS: "linux", Subject: "cpython", SubjectVersion: "3.11.7"}
+	verdict.WriteLegText(&b, l, verdict.TextOptions{})
+	assert.Contains(t, b.String(), "forkport linux/amd64 cpython3.11 · CPython 3.11.7\n")
+	assert.Contains(t, b.String(), "EXPECTED OF CPYTHON ON LINUX")
+}

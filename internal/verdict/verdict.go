@@ -77,6 +77,19 @@ type Suite struct {
 	Claims  []*claims.Claim // the claim files it runs
 }
 
+// CPythonSuffix names the test that runs a suite's claims against the
+// CPython subject: TestScriptsCPython runs TestScripts's claims.
+const CPythonSuffix = "CPython"
+
+// ForSubject is the suite as the test that runs subject: itself for procs,
+// <Test>CPython for cpython.
+func (s Suite) ForSubject(subject string) Suite {
+	if subject == claims.CPython && !strings.HasSuffix(s.Test, CPythonSuffix) {
+		s.Test += CPythonSuffix
+	}
+	return s
+}
+
 // TestName gives the subtest name go test reports for claim id: testscript
 // names each subtest after its file, and testing rewrites spaces to
 // underscores.
@@ -102,13 +115,17 @@ type Leg struct {
 	Arch   string `json:"arch,omitempty"`
 	Wine   bool   `json:"wine"`
 	// WineVersion is wine --version, on the windows-wine leg.
-	WineVersion string    `json:"wine_version,omitempty"`
-	Go          string    `json:"go,omitempty"`
-	Forkport    string    `json:"forkport,omitempty"`
-	Time        string    `json:"time,omitempty"`
-	Package     string    `json:"package,omitempty"`
-	Problems    []Problem `json:"problems,omitempty"`
-	Claims      []Result  `json:"claims"`
+	WineVersion string `json:"wine_version,omitempty"`
+	// Subject is "cpython" for the CPython subject, empty for procs;
+	// SubjectVersion its version ("3.11.7").
+	Subject        string    `json:"subject,omitempty"`
+	SubjectVersion string    `json:"subject_version,omitempty"`
+	Go             string    `json:"go,omitempty"`
+	Forkport       string    `json:"forkport,omitempty"`
+	Time           string    `json:"time,omitempty"`
+	Package        string    `json:"package,omitempty"`
+	Problems       []Problem `json:"problems,omitempty"`
+	Claims         []Result  `json:"claims"`
 }
 
 // Result is one claim's verdict on a leg.
@@ -127,7 +144,7 @@ type Result struct {
 
 // Info returns the leg's identity.
 func (l *Leg) Info() LegInfo {
-	return LegInfo{Name: l.Leg, OS: l.OS, Arch: l.Arch, Wine: l.Wine}
+	return LegInfo{Name: l.Leg, OS: l.OS, Arch: l.Arch, Wine: l.Wine, Subject: l.Subject, SubjectVersion: l.SubjectVersion}
 }
 
 // Failed reports whether the leg has a broken claim or a fatal problem.
@@ -169,6 +186,9 @@ func Evaluate(cs []*claims.Claim, s *Stream, leg LegInfo, pkg string) *Leg {
 // Package is the suites' packages, comma-separated.
 func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
 	out := &Leg{Format: Format, Leg: leg.Name, OS: leg.OS, Arch: leg.Arch, Wine: leg.Wine}
+	if leg.subject() != claims.Procs {
+		out.Subject, out.SubjectVersion = leg.Subject, leg.SubjectVersion
+	}
 	var pkgs []string
 	byPkg := map[string][]Suite{}
 	for _, su := range suites {
@@ -184,6 +204,7 @@ func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
 		tests := map[string]bool{}
 		var results []Result
 		for _, su := range byPkg[pkg] {
+			su = su.ForSubject(leg.subject())
 			tests[su.Test] = true
 			for _, c := range su.Claims {
 				name := su.TestName(c.ID)

@@ -55,7 +55,11 @@
 // An expectation is "holds", or "differs — reason" (an em dash, or " - ");
 // the script checks the different behaviour where a claim differs. A header
 // that is missing or malformed fails its file's subtest with the file and
-// line (package internal/claims has the full grammar).
+// line (package internal/claims has the full grammar). An optional
+// "expect cpython:" block, with the same three lines, states what the same
+// script sees when its programs are CPython twins of the Go ones:
+// forkport's own suite has that second subject (TestScriptsCPython, and
+// forkport -subject cpython); a module without twins needs no such block.
 //
 // # The vocabulary
 //

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/forkport/forkport/internal/claims"
+	"github.com/forkport/forkport/internal/cpython"
 	"github.com/forkport/forkport/internal/verdict"
 )
 
@@ -29,12 +30,14 @@ type checkOptions struct {
 	format  formatFlag
 	timeout time.Duration
 	install bool
+	subject string   // claims.Procs or claims.CPython
 	pkgs    []string // package patterns ("./..." when empty)
 }
 
 func (a *app) check(ctx context.Context, args []string) error {
-	o := checkOptions{format: "text"}
+	o := checkOptions{format: "text", subject: claims.Procs}
 	fs := newFlags("forkport")
+	fs.StringVar(&o.subject, "subject", claims.Procs, "")
 	fs.StringVar(&o.leg, "leg", "", "")
 	fs.StringVar(&o.run, "run", "", "")
 	fs.StringVar(&o.json, "json", "", "")
@@ -52,6 +55,9 @@ func (a *app) check(ctx context.Context, args []string) error {
 		}
 	}
 	o.pkgs = fs.Args()
+	if !claims.KnownSubject(o.subject) {
+		return usageError{fmt.Sprintf("unknown -subject %q (want %s)", o.subject, strings.Join(claims.Subjects, " or "))}
+	}
 	filter, err := compileRun(o.run)
 	if err != nil {
 		return err
@@ -93,13 +99,16 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	if err != nil {
 		return nil, err
 	}
+	if suites, err = forSubject(suites, o.subject); err != nil {
+		return nil, err
+	}
 	all := allClaims(suites)
 	cs, err := a.selectClaims(all, filter, suiteDirs(a, suites))
 	if err != nil {
 		return nil, err
 	}
 	if o.from != "" {
-		leg, err := a.readLeg(o.from, o.leg, all, suites)
+		leg, err := a.readLeg(o.from, subjectLeg(o.leg, o.subject), all, suites)
 		if err != nil {
 			return nil, err
 		}
@@ -109,6 +118,17 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	info, err := a.hostLeg(m, o.leg, cs)
 	if err != nil {
 		return nil, err
+	}
+	if o.subject == claims.CPython {
+		if info.Wine {
+			return nil, fmt.Errorf("-subject cpython: the windows-wine leg runs the procs subject only: no Windows CPython runs under Wine here")
+		}
+		py, err := cpython.Find()
+		if err != nil {
+			return nil, fmt.Errorf("-subject cpython: %w", err)
+		}
+		info.Name += " " + py.Subject()
+		info.Subject, info.SubjectVersion = claims.CPython, py.Version
 	}
 	var sinks []io.Writer
 	if o.events != "" {
@@ -162,6 +182,15 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	leg.Time = a.now().UTC().Format(time.RFC3339)
 	leg.WineVersion = wineVersion
 	return leg, nil
+}
+
+// subjectLeg is the leg name -leg gives, with the subject -subject adds to
+// it, for a raw go test -json stream read with -from.
+func subjectLeg(leg, subject string) string {
+	if leg == "" || subject == claims.Procs || strings.Contains(leg, " ") {
+		return leg
+	}
+	return leg + " " + subject
 }
 
 // hostLeg is the leg this machine runs: its own (GOOS/GOARCH of the go
@@ -317,7 +346,11 @@ func rejudged(leg *verdict.Leg, m *verdict.Matrix) *verdict.Leg {
 	}
 	for _, row := range m.Claims {
 		c := row.Results[label]
-		r := verdict.Result{ID: row.ID, Claim: row.Claim, Source: row.Source, Expect: row.Expect[leg.OS],
+		exp := row.Expect
+		if leg.Subject == claims.CPython {
+			exp = row.ExpectCPython
+		}
+		r := verdict.Result{ID: row.ID, Claim: row.Claim, Source: row.Source, Expect: exp[leg.OS],
 			Status: c.Status, Verdict: c.Verdict, Detail: c.Detail, Output: c.Output, Elapsed: old[row.ID].Elapsed}
 		if leg.Wine {
 			r.Wine = row.Wine
@@ -338,7 +371,8 @@ func checkLegName(path string, l *verdict.Leg, name string) error {
 	if err != nil {
 		return err
 	}
-	if want.OS != l.OS || want.Wine != l.Wine || want.Arch != "" && l.Arch != "" && want.Arch != l.Arch {
+	if want.OS != l.OS || want.Wine != l.Wine || want.Arch != "" && l.Arch != "" && want.Arch != l.Arch ||
+		want.Subject != "" && want.Subject != l.Subject {
 		return fmt.Errorf("%s is the %s leg, not %s", path, l.Leg, name)
 	}
 	return nil

@@ -25,7 +25,7 @@ import (
 
 const usage = `usage: forkport [flags] [packages]
        forkport merge [-format F] [-claims DIR] [-leg NAME] [-run RE] FILE...
-       forkport readme [-w] [-claims-only] [-linux FILE] [-wine FILE]
+       forkport readme [-w] [-claims-only] [-linux FILE] [-cpython FILE] [-wine FILE]
 (forkport is go run github.com/forkport/forkport/scripts/forkport, or
 go run ./scripts/forkport in forkport's repository)
 
@@ -64,6 +64,14 @@ command skips testdata and vendor directories and nested modules).
 Flags:
   -leg NAME      the leg to run: this machine's (the default; linux/amd64,
                  darwin/arm64, windows/amd64, ...) or windows-wine
+  -subject S     what the scripts' programs are: procs (the default: the
+                 module's Go programs) or cpython (their CPython twins, for
+                 the suites with a <Test>CPython test, as forkport's
+                 TestScriptsCPython: each claim is then judged by its
+                 "expect cpython:" block). The interpreter is
+                 $FORKPORT_PYTHON when set, else python3 on PATH ("py -3"
+                 or python on Windows); the leg is named with its version,
+                 "linux/amd64 cpython3.11". Not with windows-wine.
   -run REGEXP    check only the claims whose id matches REGEXP
   -json FILE     also write the verdicts to FILE as JSON (format below)
   -events FILE   also save the raw go test -json stream to FILE
@@ -94,15 +102,19 @@ readme rewrites the generated blocks of the module's README.md, each
 between <!-- forkport:NAME --> and <!-- /forkport:NAME --> lines, from the
 claims of the module's root package (or of every package, when the root
 package has none):
-  claims   the claim list, from the claim files
-  linux    this command's text output on Linux (run now, or -linux FILE)
-  matrix   the Linux and windows-wine legs merged, in markdown (each run
-           now, or read from -linux FILE and -wine FILE)
+  claims   the claim list, from the claim files (both subjects'
+           expectations when the claims state cpython)
+  linux    this command's text output on Linux (run now, or -linux FILE),
+           then, when the suite has a CPython run, -subject cpython's
+           (run now, or -cpython FILE)
+  matrix   those legs and windows-wine merged, in markdown (each run
+           now, or read from -linux, -cpython and -wine FILE)
 Blocks without markers are left alone. go generate ./scripts/forkport runs
 "readme -w -claims-only"; a test fails when the claims block is stale.
   -w             write README.md (default: print the result)
   -claims-only   rewrite only the claims block (runs nothing)
   -linux FILE    the Linux leg (forkport -json FILE or go test -json)
+  -cpython FILE  the Linux CPython leg (forkport -subject cpython -json FILE)
   -wine FILE     the windows-wine leg (forkport -json FILE or wineleg -json)
   -install       as above, for running the windows-wine leg
 
@@ -117,6 +129,7 @@ non-zero status as 1: build the command (go build -o) to tell 1 from 2.
 JSON (-json FILE), format "forkport.leg/v1":
   {"format": "forkport.leg/v1", "leg": "linux/amd64" (or windows-wine),
    "os": "linux", "arch": "amd64", "wine": false, "wine_version": "...",
+   "subject": "cpython" and "subject_version": "3.11.7" (CPython legs only),
    "go": "go1.26.8", "forkport": module version, git describe --always
    --dirty, or "devel", "time": RFC 3339 UTC, "package": import path,
    "problems": [{"summary", "output": [lines], "fatal": bool}],
@@ -130,7 +143,8 @@ JSON (-json FILE), format "forkport.leg/v1":
                "elapsed": seconds}]}
 merge -format json writes "forkport.matrix/v1": {"format", "legs": [leg
 headers with "label" and "file"], "claims": [{"id", "claim", "source",
-"expect": {os: {...}}, "wine", "results": {label: {"status", "verdict",
+"expect": {os: {...}}, "expect_cpython": {os: {...}}, "wine",
+"results": {label: {"status", "verdict",
 "detail", "output"}}}], "notes": [...]}. Package internal/verdict documents
 both in full.
 
@@ -139,6 +153,8 @@ Examples:
   go run github.com/forkport/forkport/scripts/forkport ./cmd/...  # another module's
   go run ./scripts/forkport -run fork -json out/linux.json
   go run ./scripts/forkport -leg windows-wine -json out/wine.json
+  go run ./scripts/forkport -subject cpython -json out/linux-cpython.json
+  FORKPORT_PYTHON=/opt/py3.13/bin/python3 go run ./scripts/forkport -subject cpython
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
   go run ./scripts/forkport merge windows-wine=out/wine-raw.json results-ubuntu-latest.json
   go run ./scripts/forkport readme -w -linux out/linux.json -wine out/wine.json

@@ -596,7 +596,7 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 			n++
 		}
 	}
-	assert.Equal(t, 8+4+5, n, "flags found in the source")
+	assert.Equal(t, 9+4+6, n, "flags found in the source")
 	assert.Contains(t, usage, "forkport.leg/v1")
 	assert.Contains(t, usage, "forkport.matrix/v1")
 }

@@ -88,13 +88,23 @@ func claimsBlock(cs []*claims.Claim) string {
 	return b.String()
 }
 
-// linuxBlock is the linux block's content: the command (with the package
-// patterns it was given) and its text output.
-func linuxBlock(leg *verdict.Leg, pkgs []string) string {
+// linuxBlock is the linux block's content: for each leg (procs, then
+// CPython when the module's suite has a CPython run), the command (with the
+// package patterns it was given) and its text output.
+func linuxBlock(legs []*verdict.Leg, pkgs []string) string {
 	var b bytes.Buffer
-	b.WriteString("```text\n$ " + strings.Join(append([]string{"go run ./scripts/forkport"}, pkgs...), " ") + "\n")
-	verdict.WriteLegText(&b, leg, verdict.TextOptions{})
-	b.WriteString("```\n")
+	for i, leg := range legs {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		cmd := []string{"go run ./scripts/forkport"}
+		if leg.Subject != "" {
+			cmd = append(cmd, "-subject", leg.Subject)
+		}
+		b.WriteString("```text\n$ " + strings.Join(append(cmd, pkgs...), " ") + "\n")
+		verdict.WriteLegText(&b, leg, verdict.TextOptions{})
+		b.WriteString("```\n")
+	}
 	return b.String()
 }
 
@@ -110,11 +120,12 @@ func hasBlock(doc, name string) bool { return markerLine(doc, startMarker(name),
 
 func (a *app) readme(ctx context.Context, args []string) error {
 	var write, claimsOnly, install bool
-	var linuxFile, wineFile string
+	var linuxFile, wineFile, cpythonFile string
 	fs := newFlags("readme")
 	fs.BoolVar(&write, "w", false, "")
 	fs.BoolVar(&claimsOnly, "claims-only", false, "")
 	fs.StringVar(&linuxFile, "linux", "", "")
+	fs.StringVar(&cpythonFile, "cpython", "", "")
 	fs.StringVar(&wineFile, "wine", "", "")
 	fs.BoolVar(&install, "install", false, "")
 	if err := parseFlags(fs, args); err != nil {
@@ -158,13 +169,21 @@ func (a *app) readme(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		blocks[blockLinux] = linuxBlock(linux, pkgs)
+		legs := []*verdict.Leg{linux}
+		if _, err := forSubject(suites, claims.CPython); err == nil {
+			py, err := a.readmeLeg(ctx, m, pkgs, cpythonFile, "linux "+claims.CPython, install)
+			if err != nil {
+				return err
+			}
+			legs = append(legs, py)
+		}
+		blocks[blockLinux] = linuxBlock(legs, pkgs)
 		if hasBlock(doc, blockMatrix) {
 			wine, err := a.readmeLeg(ctx, m, pkgs, wineFile, verdict.WineLeg, install)
 			if err != nil {
 				return err
 			}
-			blocks[blockMatrix] = matrixBlock(cs, []*verdict.Leg{linux, wine})
+			blocks[blockMatrix] = matrixBlock(cs, append(legs, wine))
 		}
 	}
 
@@ -201,25 +220,37 @@ func (a *app) readme(ctx context.Context, args []string) error {
 // readmeLeg reads a leg for the README from file, or runs it: the Linux leg
 // only on Linux, the windows-wine leg under Wine.
 func (a *app) readmeLeg(ctx context.Context, m *module, pkgs []string, file, leg string, install bool) (*verdict.Leg, error) {
+	base, subject, _ := strings.Cut(leg, " ")
+	if subject == "" {
+		subject = claims.Procs
+	}
 	if file != "" {
-		l, err := a.runLeg(ctx, checkOptions{from: file, leg: legIfRaw(file, leg), pkgs: pkgs}, nil)
+		l, err := a.runLeg(ctx, checkOptions{from: file, leg: legIfRaw(file, leg), pkgs: pkgs, subject: subject}, nil)
 		if err != nil {
 			return nil, err
 		}
-		if l.OS != "linux" && leg == "linux" || !l.Wine && leg == verdict.WineLeg {
+		got := l.Subject
+		if got == "" {
+			got = claims.Procs
+		}
+		if l.OS != "linux" && base == "linux" || !l.Wine && base == verdict.WineLeg || got != subject {
 			return nil, fmt.Errorf("%s is the %s leg, not %s", file, l.Leg, leg)
 		}
 		return l, nil
 	}
-	if leg == "linux" && m.goos != "linux" {
-		return nil, fmt.Errorf("the README's Linux output must come from Linux: run readme on Linux, or pass -linux FILE")
+	if base == "linux" && m.goos != "linux" {
+		flag := "-linux"
+		if subject == claims.CPython {
+			flag = "-cpython"
+		}
+		return nil, fmt.Errorf("the README's Linux output must come from Linux: run readme on Linux, or pass %s FILE", flag)
 	}
 	name := ""
-	if leg == verdict.WineLeg {
-		name = leg
+	if base == verdict.WineLeg {
+		name = base
 	}
 	fmt.Fprintf(a.stderr, "forkport: running the %s leg for the README\n", leg)
-	return a.runLeg(ctx, checkOptions{leg: name, timeout: 10 * time.Minute, install: install, pkgs: pkgs}, nil)
+	return a.runLeg(ctx, checkOptions{leg: name, timeout: 10 * time.Minute, install: install, pkgs: pkgs, subject: subject}, nil)
 }
 
 // legIfRaw names a raw stream's leg when its file name does not.

@@ -28,6 +28,40 @@ type suite struct {
 	pkgDir   string // the package's directory
 	claimDir string // Params.Dir, resolved against pkgDir
 	pos      string // file:line of the Run call, for messages
+	// cpython is the test that runs the same claims against the CPython
+	// subject: <Test>CPython in the same package, when there is one.
+	cpython string
+}
+
+// forSubject returns the suites that run subject, as that subject's tests:
+// every suite for procs; for cpython, the suites that have a <Test>CPython
+// test, under that name. It is an error when none does.
+func forSubject(ss []suite, subject string) ([]suite, error) {
+	if subject == claims.Procs || subject == "" {
+		return ss, nil
+	}
+	var out []suite
+	for _, s := range ss {
+		if s.cpython != "" {
+			s.Suite = s.ForSubject(subject)
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no suite has a CPython run (a test named <Test>%s next to the test that calls procstest.Run, as forkport's TestScriptsCPython)", errNoSuites, verdict.CPythonSuffix)
+	}
+	var missing []string
+	for _, s := range out {
+		for _, c := range s.Claims {
+			if c.Expectations(subject) == nil {
+				missing = append(missing, c.ID)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%d claim(s) state no expectation for the %s subject (%s): add an \"expect %s:\" block to each", len(missing), subject, strings.Join(missing, ", "), subject)
+	}
+	return out, nil
 }
 
 // errNoSuites is the error of a module whose tests do not call procstest.Run.
@@ -170,11 +204,17 @@ func suitesIn(dir string) ([]suite, error) {
 	}
 	sort.Strings(files)
 	var out []suite
+	tests := map[string]bool{}
 	fset := token.NewFileSet()
 	for _, file := range files {
 		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
 		if err != nil {
 			return nil, fmt.Errorf("reading the tests: %w", err)
+		}
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && isTestName(fn.Name.Name) {
+				tests[fn.Name.Name] = true
+			}
 		}
 		name := importName(f, procstestPath)
 		if name == "" {
@@ -216,7 +256,18 @@ func suitesIn(dir string) ([]suite, error) {
 			})
 		}
 	}
-	return out, nil
+	// A suite's CPython run is not a suite of its own.
+	var keep []suite
+	for _, s := range out {
+		if base, ok := strings.CutSuffix(s.Test, verdict.CPythonSuffix); ok && tests[base] {
+			continue
+		}
+		if tests[s.Test+verdict.CPythonSuffix] {
+			s.cpython = s.Test + verdict.CPythonSuffix
+		}
+		keep = append(keep, s)
+	}
+	return keep, nil
 }
 
 // paramsLiteral is the testscript.Params literal e is: e itself, &e, or a

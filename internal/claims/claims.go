@@ -10,7 +10,17 @@
 //	#   linux: holds
 //	#   darwin: holds
 //	#   windows: differs — Windows has no fork; procs emulates it
+//	# expect cpython:
+//	#   linux: holds
+//	#   darwin: holds
+//	#   windows: differs — os.fork does not exist on Windows
 //	# wine: deviates — Wine does not ... (optional: only where Wine is not Windows)
+//
+// A claim is checked against a subject: the programs the script starts.
+// "expect:" is what the default subject, procs (the Go programs, built on
+// package procs), does on each OS; "expect cpython:" is what the same script
+// sees when the programs are their CPython twins (forkport's second
+// subject). Other modules' claims need only "expect:".
 //
 // The rules:
 //
@@ -18,14 +28,18 @@
 //     the first line that is not a comment, a bare "#", or a comment line
 //     at the top level that is not a "key:" line (ordinary prose). A header
 //     key (claim, source, expect, wine) anywhere below that is an error.
-//   - claim, source and expect are required, wine is optional; each at most
-//     once. Any other "key:" in the header is an error.
+//   - claim, source and expect are required; "expect cpython:" and wine are
+//     optional; each at most once. Any other "key:" in the header is an
+//     error, and so is "expect <subject>:" for a subject not in Subjects.
 //   - expect has no value on its own line; it is followed by one indented
 //     line per OS: linux, darwin and windows, each exactly once, and any
 //     other GOOS (freebsd, openbsd, ...) a module wants to state, at most once
 //     each; a word that is not a GOOS is an error. The value is "holds", or "differs — <reason>" with a non-empty
 //     reason. The separator may be an em dash (with or without spaces), an
 //     en dash, or " - " / " -- " with spaces around.
+//   - "expect cpython:" follows the same rules as expect: an entry for each
+//     of linux, darwin and windows, at most once each. A run of the cpython
+//     subject needs it in every claim (ExpectFor reports it missing).
 //   - wine's value is "deviates — <reason>" with the same separators.
 //   - A value goes on over the following lines that are indented deeper than
 //     its key (for an expect entry: deeper than the entry); they are joined
@@ -39,6 +53,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -98,14 +113,58 @@ func (e Expectation) String() string {
 	return string(e.Outcome)
 }
 
+// The subjects a claim may state expectations for.
+const (
+	// Procs is the default subject: the scripts' programs are Go programs
+	// built on package procs. Its expectations are the "expect:" block.
+	Procs = "procs"
+	// CPython is forkport's second subject: the programs are CPython twins
+	// of the Go ones. Its expectations are the "expect cpython:" block.
+	CPython = "cpython"
+)
+
+// Subjects lists the subjects, the default first.
+var Subjects = []string{Procs, CPython}
+
+// KnownSubject reports whether s is one of Subjects.
+func KnownSubject(s string) bool { return s == Procs || s == CPython }
+
 // Claim is one claim file's header.
 type Claim struct {
 	ID     string                 // file name without .txtar: the subtest is TestScripts/<ID>
 	File   string                 // path the claim was read from
 	Claim  string                 // the claim sentence
 	Source string                 // where the chapter says it
-	Expect map[string]Expectation // by GOOS: linux, darwin, windows, and any other the file states
-	Wine   string                 // why Wine differs from Windows; "" when it does not
+	Expect map[string]Expectation // procs: by GOOS: linux, darwin, windows, and any other the file states
+	// Subjects holds the other subjects' expectations, by subject and then
+	// GOOS: the "expect cpython:" block. A subject the file does not state
+	// is absent.
+	Subjects map[string]map[string]Expectation
+	Wine     string // why Wine differs from Windows; "" when it does not
+}
+
+// Expectations returns what the claim expects of subject on each OS, or
+// nil when the file states nothing for that subject.
+func (c *Claim) Expectations(subject string) map[string]Expectation {
+	if subject == Procs || subject == "" {
+		return c.Expect
+	}
+	return c.Subjects[subject]
+}
+
+// ExpectFor returns what the claim expects of subject on goos, and whether
+// the file states it.
+func (c *Claim) ExpectFor(subject, goos string) (Expectation, bool) {
+	e, ok := c.Expectations(subject)[goos]
+	return e, ok
+}
+
+// MissingSubject is the error for a claim that states nothing for a
+// subject being run: "<file>: no "expect cpython:" block ...". It wraps
+// fs.ErrNotExist.
+func (c *Claim) MissingSubject(subject string) error {
+	return fmt.Errorf("%s: claim %s states no expectation for the %s subject: add an \"expect %s:\" block with linux, darwin and windows: %w",
+		c.File, c.ID, subject, subject, fs.ErrNotExist)
 }
 
 // Error is a malformed claim header.
@@ -211,9 +270,30 @@ func Load(dir string) ([]*Claim, error) {
 
 // keyLine matches a top-level "key:" line's text: a lower-case word, a
 // colon, then nothing or a space.
-var keyLine = regexp.MustCompile(`^([a-z][a-z0-9_-]*):(?:\s+(.*))?$`)
+// "expect <subject>:" is a key too.
+var keyLine = regexp.MustCompile(`^(expect [a-z][a-z0-9_-]*|[a-z][a-z0-9_-]*):(?:\s+(.*))?$`)
 
-var headerKeys = map[string]bool{"claim": true, "source": true, "expect": true, "wine": true}
+var headerKeys = map[string]bool{"claim": true, "source": true, "expect": true, "expect " + CPython: true, "wine": true}
+
+// expectSubject returns the subject of an expect key: "" for a key that is
+// not one, Procs for "expect".
+func expectSubject(key string) string {
+	if key == "expect" {
+		return Procs
+	}
+	s, _ := strings.CutPrefix(key, "expect ")
+	if s == key {
+		return ""
+	}
+	return s
+}
+
+// block is one expect block being collected.
+type block struct {
+	line    int
+	entries map[string]*field
+	order   []string // entry OSes in file order
+}
 
 type line struct {
 	n      int    // 1-based line number
@@ -282,11 +362,10 @@ func Parse(file string, data []byte) (*Claim, error) {
 
 	var (
 		fields  = map[string]*field{}
-		entries = map[string]*field{}
-		order   []string // entry OSes in file order
-		current *field   // the value continuation lines extend
-		inExp   bool     // after "expect:", in its entries
-		entInd  int      // indentation of the expect entries
+		blocks  = map[string]*block{} // by subject
+		current *field                // the value continuation lines extend
+		inExp   *block                // after "expect:", in its entries
+		entInd  int                   // indentation of the expect entries
 		end     = len(raw)
 	)
 	for i, r := range raw {
@@ -304,20 +383,26 @@ func Parse(file string, data []byte) (*Claim, error) {
 			break
 		}
 		if k == topKey {
+			subject := expectSubject(l.key)
+			if subject != "" && !KnownSubject(subject) || subject == Procs && l.key != "expect" {
+				return nil, fail(l.n, "unknown subject %q in %q (want \"expect:\" for procs, or \"expect cpython:\")", subject, l.key+":")
+			}
 			if !headerKeys[l.key] {
-				return nil, fail(l.n, "unknown header key %q (want claim, source, expect or wine)", l.key)
+				return nil, fail(l.n, "unknown header key %q (want claim, source, expect, expect cpython or wine)", l.key)
 			}
 			if prev := fields[l.key]; prev != nil {
 				return nil, fail(l.n, "duplicate %q (first on line %d)", l.key+":", prev.line)
 			}
 			f := &field{line: l.n}
 			fields[l.key] = f
-			inExp = l.key == "expect"
+			inExp = nil
 			current = nil
-			if inExp {
+			if subject != "" {
 				if l.value != "" {
-					return nil, fail(l.n, "expect: takes no value on its own line; give each OS on an indented line below it, like \"#   linux: holds\"")
+					return nil, fail(l.n, "%s: takes no value on its own line; give each OS on an indented line below it, like \"#   linux: holds\"", l.key)
 				}
+				inExp = &block{line: l.n, entries: map[string]*field{}}
+				blocks[subject] = inExp
 				entInd = 0
 				continue
 			}
@@ -328,14 +413,14 @@ func Parse(file string, data []byte) (*Claim, error) {
 			continue
 		}
 		// An indented line: an expect entry or a continuation.
-		if inExp && (entInd == 0 || l.indent == entInd) {
+		if inExp != nil && (entInd == 0 || l.indent == entInd) {
 			if l.key == "" {
 				return nil, fail(l.n, "expect entry must be \"OS: holds\" or \"OS: differs — reason\", got %q", l.text)
 			}
 			if !ValidOS(l.key) {
 				return nil, fail(l.n, "unknown OS %q in expect (want linux, darwin and windows, and optionally other GOOS values such as freebsd)", l.key)
 			}
-			if prev := entries[l.key]; prev != nil {
+			if prev := inExp.entries[l.key]; prev != nil {
 				return nil, fail(l.n, "duplicate expect entry %q (first on line %d)", l.key, prev.line)
 			}
 			entInd = l.indent
@@ -343,12 +428,12 @@ func Parse(file string, data []byte) (*Claim, error) {
 			if l.value != "" {
 				f.parts = append(f.parts, l.value)
 			}
-			entries[l.key] = f
-			order = append(order, l.key)
+			inExp.entries[l.key] = f
+			inExp.order = append(inExp.order, l.key)
 			current = f
 			continue
 		}
-		if inExp && l.indent < entInd {
+		if inExp != nil && l.indent < entInd {
 			return nil, fail(l.n, "expect entry indented less than the ones above it (%d spaces, want %d)", l.indent, entInd)
 		}
 		if current == nil {
@@ -379,17 +464,31 @@ func Parse(file string, data []byte) (*Claim, error) {
 	if c.Source == "" {
 		return nil, fail(fields["source"].line, "empty source:")
 	}
-	for _, os := range order {
-		f := entries[os]
-		e, err := parseExpectation(f.value())
-		if err != "" {
-			return nil, fail(f.line, "%s: %s", os, err)
+	for _, subject := range Subjects {
+		b := blocks[subject]
+		if b == nil {
+			continue
 		}
-		c.Expect[os] = e
-	}
-	for _, os := range OSes {
-		if _, ok := c.Expect[os]; !ok {
-			return nil, fail(fields["expect"].line, "expect: missing %s (every claim states linux, darwin and windows)", os)
+		key, exp := "expect", c.Expect
+		if subject != Procs {
+			key, exp = "expect "+subject, map[string]Expectation{}
+			if c.Subjects == nil {
+				c.Subjects = map[string]map[string]Expectation{}
+			}
+			c.Subjects[subject] = exp
+		}
+		for _, os := range b.order {
+			f := b.entries[os]
+			e, err := parseExpectation(f.value())
+			if err != "" {
+				return nil, fail(f.line, "%s: %s", os, err)
+			}
+			exp[os] = e
+		}
+		for _, os := range OSes {
+			if _, ok := exp[os]; !ok {
+				return nil, fail(b.line, "%s: missing %s (every claim states linux, darwin and windows)", key, os)
+			}
 		}
 	}
 	if f := fields["wine"]; f != nil {

@@ -28,6 +28,8 @@ func header(lines ...string) []byte {
 
 var okExpect = []string{" expect:", "   linux: holds", "   darwin: holds", "   windows: holds"}
 
+var okCPython = []string{" expect cpython:", "   linux: holds", "   darwin: holds", "   windows: differs — no os.fork"}
+
 func lines(parts ...any) []string {
 	var out []string
 	for _, p := range parts {
@@ -49,8 +51,25 @@ func TestParseValid(t *testing.T) {
 		claim  string
 		source string
 		expect map[string]claims.Expectation
+		py     map[string]claims.Expectation // expect cpython:
 		wine   string
 	}{
+		{
+			name:  "procs and cpython",
+			data:  header(lines(" claim: c", " source: s", okExpect, okCPython, " wine: deviates — w")...),
+			claim: "c", source: "s", wine: "w",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
+			py: map[string]claims.Expectation{"linux": holds, "darwin": holds,
+				"windows": {Outcome: claims.Differs, Reason: "no os.fork"}},
+		},
+		{
+			name:  "cpython first, with a continuation line",
+			data:  header(lines(" claim: c", " source: s", " expect cpython:", "   linux: holds", "   darwin: holds", "   windows: differs — no", "     fork", okExpect)...),
+			claim: "c", source: "s",
+			expect: map[string]claims.Expectation{"linux": holds, "darwin": holds, "windows": holds},
+			py: map[string]claims.Expectation{"linux": holds, "darwin": holds,
+				"windows": {Outcome: claims.Differs, Reason: "no fork"}},
+		},
 		{
 			name:   "all hold",
 			data:   header(lines(" claim: fork copies the program.", " source: chapter, \"copying programs\"", okExpect)...),
@@ -134,6 +153,10 @@ func TestParseValid(t *testing.T) {
 			assert.Equal(t, tt.claim, c.Claim)
 			assert.Equal(t, tt.source, c.Source)
 			assert.Equal(t, tt.expect, c.Expect)
+			assert.Equal(t, tt.expect, c.Expectations(claims.Procs))
+			assert.Equal(t, tt.py, c.Expectations(claims.CPython))
+			_, stated := c.ExpectFor(claims.CPython, "linux")
+			assert.Equal(t, tt.py != nil, stated)
 			assert.Equal(t, tt.wine, c.Wine)
 		})
 	}
@@ -177,6 +200,13 @@ func TestParseMalformed(t *testing.T) {
 		{"wine without deviates", header(lines(" claim: c", " source: s", okExpect, " wine: differs — x")...), 7, "wine: want \"deviates"},
 		{"wine without reason", header(lines(" claim: c", " source: s", okExpect, " wine: deviates")...), 7, "wine: deviates needs a reason"},
 		{"indented line first", header("   claim: c"), 1, "no claim header"},
+		{"unknown subject", header(lines(" claim: c", " source: s", okExpect, " expect python:", "   linux: holds")...), 7, "unknown subject \"python\""},
+		{"procs spelled out", header(lines(" claim: c", " source: s", okExpect, " expect procs:", "   linux: holds")...), 7, "unknown subject \"procs\""},
+		{"cpython without expect", header(lines(" claim: c", " source: s", okCPython)...), 1, "missing \"expect:\""},
+		{"cpython missing an OS", header(lines(" claim: c", " source: s", okExpect, " expect cpython:", "   linux: holds", "   windows: holds")...), 7, "expect cpython: missing darwin"},
+		{"duplicate cpython", header(lines(" claim: c", " source: s", okExpect, okCPython, okCPython)...), 11, "duplicate \"expect cpython:\" (first on line 7)"},
+		{"cpython with a value", header(lines(" claim: c", " source: s", okExpect, " expect cpython: holds")...), 7, "expect cpython: takes no value"},
+		{"cpython bad outcome", header(lines(" claim: c", " source: s", okExpect, " expect cpython:", "   linux: holds", "   darwin: holds", "   windows: differs")...), 10, "windows: differs needs a reason"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

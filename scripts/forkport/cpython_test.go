@@ -73,19 +73,20 @@ func TestCPythonSubjectWithBrokenFork(t *testing.T) {
 	jsonFile := filepath.Join(testutil.TempDir(t), "leg.json")
 	runRE := "^(fork-returns-child-pid|fork-copies-memory|exec-keeps-pid|spawn-wait-returns-exit-code)$"
 	for _, tt := range []struct {
+		name   string
 		python string
 		code   int
 		want   map[string]verdict.Verdict
 	}{
-		{py.Path, 0, map[string]verdict.Verdict{
+		{"working", py.Path, 0, map[string]verdict.Verdict{
 			"fork-returns-child-pid": verdict.Holds, "fork-copies-memory": verdict.Holds,
 			"exec-keeps-pid": verdict.Holds, "spawn-wait-returns-exit-code": verdict.Holds}},
 		// spawnv forks too on Unix (Lib/os.py), so it breaks with fork.
-		{broken, 1, map[string]verdict.Verdict{
+		{"fork broken", broken, 1, map[string]verdict.Verdict{
 			"fork-returns-child-pid": verdict.Broken, "fork-copies-memory": verdict.Broken,
 			"exec-keeps-pid": verdict.Broken, "spawn-wait-returns-exit-code": verdict.Broken}},
 	} {
-		t.Run(filepath.Base(filepath.Dir(filepath.Dir(tt.python))), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.CommandContext(t.Context(), goCmd, "run", ".", "-subject", "cpython", "-run", runRE, "-json", jsonFile)
 			cmd.Dir = "."
 			cmd.Env = append(os.Environ(), cpython.PythonEnv+"="+tt.python)

@@ -11,7 +11,6 @@ import (
 	"github.com/forkport/forkport/internal/cpython"
 	"github.com/forkport/forkport/internal/probe"
 	"github.com/forkport/forkport/internal/testutil"
-	"github.com/forkport/forkport/internal/wine"
 	"github.com/forkport/forkport/procs/procstest"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/require"
@@ -83,7 +82,7 @@ var pythonTwins = filepath.Join("internal", "probe", "python")
 func TestScriptsCPython(t *testing.T) {
 	py, err := cpython.Find()
 	if err != nil {
-		if os.Getenv("CI") != "" && !wine.Detected() {
+		if cpython.Required() {
 			t.Fatalf("CI runs the CPython subject, and found no interpreter: %v", err)
 		}
 		t.Skipf("the CPython subject is not run: %v", err)

@@ -31,10 +31,17 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/forkport/forkport/internal/wine"
 )
 
 // PythonEnv names the interpreter to use instead of python3 from PATH.
 const PythonEnv = "FORKPORT_PYTHON"
+
+// Required reports whether a missing interpreter is an error rather than a
+// reason to skip the CPython subject: under CI ($CI set), which installs
+// one on every runner, except under Wine, where no Windows CPython runs.
+func Required() bool { return os.Getenv("CI") != "" && !wine.Detected() }
 
 // Interpreter is a CPython 3 interpreter.
 type Interpreter struct {

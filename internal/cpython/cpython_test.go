@@ -14,10 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/forkport/forkport/internal/cpython"
+	"github.com/forkport/forkport/internal/testutil"
 )
 
 func TestFindRefusesWhatIsNotCPython3(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	t.Setenv(cpython.PythonEnv, filepath.Join(dir, "no-such-python"))
 	_, err := cpython.Find()
 	require.Error(t, err)
@@ -54,7 +55,7 @@ func TestFindRefusesWhatIsNotCPython3(t *testing.T) {
 func TestFindAndInstall(t *testing.T) {
 	py, err := cpython.Find()
 	if err != nil {
-		if os.Getenv("CI") != "" {
+		if cpython.Required() {
 			t.Fatalf("CI must have a Python 3 interpreter: %v", err)
 		}
 		t.Skipf("no interpreter here: %v", err)
@@ -63,7 +64,7 @@ func TestFindAndInstall(t *testing.T) {
 	assert.Regexp(t, `^3\.\d+$`, py.Short())
 	assert.Equal(t, "cpython"+py.Short(), py.Subject())
 
-	src, bin := t.TempDir(), t.TempDir()
+	src, bin := testutil.TempDir(t), testutil.TempDir(t)
 	_, err = cpython.Install(bin, src, py)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "no twins")
 
@@ -86,10 +87,10 @@ func TestInstallRefusesAnUnusableInterpreterPath(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Windows launchers read the whole line: any path works there")
 	}
-	src := t.TempDir()
+	src := testutil.TempDir(t)
 	require.NoError(t, os.WriteFile(filepath.Join(src, "x.py"), []byte("print(1)\n"), 0o644))
 	for _, path := range []string{"/opt/my python/bin/python3", "/" + strings.Repeat("d", 130) + "/python3"} {
-		_, err := cpython.Install(t.TempDir(), src, cpython.Interpreter{Path: path, Version: "3.12.0"})
+		_, err := cpython.Install(testutil.TempDir(t), src, cpython.Interpreter{Path: path, Version: "3.12.0"})
 		assert.ErrorIs(t, err, fs.ErrInvalid, path)
 	}
 }

@@ -55,7 +55,7 @@ func TestCPythonSubjectWithBrokenFork(t *testing.T) {
 	}
 	py, err := cpython.Find()
 	if err != nil {
-		if os.Getenv("CI") != "" {
+		if cpython.Required() {
 			t.Fatalf("CI must have a Python 3 interpreter: %v", err)
 		}
 		t.Skipf("the CPython subject cannot run here: %v", err)
@@ -172,7 +172,7 @@ func TestSubjectFlag(t *testing.T) {
 	if err != nil {
 		assert.Equal(t, exitError, h.run("-subject", "cpython"))
 		assert.Contains(t, h.stderr.String(), "-subject cpython: ")
-		if os.Getenv("CI") != "" {
+		if cpython.Required() {
 			t.Fatalf("CI must have a Python 3 interpreter: %v", err)
 		}
 		t.Skipf("the rest needs an interpreter: %v", err)

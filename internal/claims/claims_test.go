@@ -278,6 +278,8 @@ func FuzzParse(f *testing.F) {
 	f.Add(header(lines(" claim: c", " source: s", okExpect, "   freebsd: differs — x", " wine: deviates — y")...))
 	f.Add([]byte("# claim:\n#   linux: holds\n"))
 	f.Add([]byte("-- f --\n# claim: x\n"))
+	f.Add(header(lines(" claim: c", " source: s", okExpect, okCPython, " wine: deviates — y")...))
+	f.Add(header(lines(" claim: c", " source: s", okExpect, " expect cpython:", "   linux: holds")...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := claims.Parse("f.txtar", data)
 		if err != nil {
@@ -290,6 +292,17 @@ func FuzzParse(f *testing.F) {
 		for _, os := range claims.OSes {
 			if _, ok := c.Expect[os]; !ok {
 				t.Fatalf("claim without %s: %+v", os, c)
+			}
+			// A stated subject states every OS.
+			if py := c.Expectations(claims.CPython); py != nil {
+				if _, ok := py[os]; !ok {
+					t.Fatalf("cpython block without %s: %+v", os, c)
+				}
+			}
+		}
+		for subject := range c.Subjects {
+			if !claims.KnownSubject(subject) || subject == claims.Procs {
+				t.Fatalf("subject %q: %+v", subject, c)
 			}
 		}
 		if c.Claim == "" || c.Source == "" {

@@ -1,6 +1,7 @@
 package forkport_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,14 +51,8 @@ func subject(s string) func(string) (bool, error) {
 		if cond == claims.CPython {
 			return s == claims.CPython, nil
 		}
-		return false, &unknownCondition{cond}
+		return false, fmt.Errorf("unknown condition [%s] (the suite adds [cpython])", cond)
 	}
-}
-
-type unknownCondition struct{ cond string }
-
-func (e *unknownCondition) Error() string {
-	return "unknown condition [" + e.cond + "] (the suite adds [cpython])"
 }
 
 // TestScripts checks the chapter's claims against procs, one subtest per
@@ -97,22 +92,20 @@ func TestScriptsCPython(t *testing.T) {
 		require.Contains(t, twins, name, "%s has no CPython twin %s.py", name, filepath.Join(pythonTwins, name))
 	}
 	dir := filepath.Join("testdata", "script")
-	cs, err := claims.Load(dir)
-	require.NoError(t, err)
-	missing := map[string]error{}
-	for _, c := range cs {
-		if c.Expectations(claims.CPython) == nil {
-			missing[c.ID] = c.MissingSubject(claims.CPython)
-		}
-	}
 	procstest.Run(t, testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Condition:           subject(claims.CPython),
+		// procstest has checked the header before this runs.
 		Setup: func(env *testscript.Env) error {
-			if err := missing[strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")]; err != nil {
+			id := strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")
+			c, err := claims.ParseFile(filepath.Join(dir, id+claims.Ext))
+			if err != nil {
 				return err
+			}
+			if c.Expectations(claims.CPython) == nil {
+				return c.MissingSubject(claims.CPython)
 			}
 			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			return nil

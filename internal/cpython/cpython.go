@@ -110,7 +110,7 @@ func ask(argv []string, from string) (Interpreter, error) {
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(errb.String())
 		if msg != "" {
-			msg = ": " + firstLine(msg)
+			msg = ": " + lastLine(msg)
 		}
 		return Interpreter{}, fmt.Errorf("%s (%s) does not run as a Python interpreter%s: %w", strings.Join(argv, " "), from, msg, err)
 	}
@@ -143,7 +143,9 @@ func withoutPythonVars(env []string) []string {
 	return out
 }
 
-func firstLine(s string) string {
+// lastLine is the last line of s: a Python traceback ends with what went
+// wrong.
+func lastLine(s string) string {
 	lines := strings.Split(s, "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
 }

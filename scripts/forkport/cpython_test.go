@@ -217,4 +217,12 @@ func TestReadmeWithCPython(t *testing.T) {
 	// The CPython leg must be a CPython one.
 	assert.Equal(t, exitError, h.run("readme", "-linux", linuxDoc, "-cpython", linuxDoc, "-wine", wineRaw))
 	assert.Contains(t, h.stderr.String(), "is the linux/amd64 leg, not linux cpython")
+
+	// A suite with a CPython run whose claims lack the block: an error,
+	// not a README without the CPython leg.
+	root2 := cpythonModule(t, false)
+	require.NoError(t, os.WriteFile(filepath.Join(root2, "README.md"), []byte(readmeTemplate), 0o666))
+	h2 := newHarness(t, root2, "linux-pass.json", 0)
+	assert.Equal(t, exitError, h2.run("readme", "-linux", linuxDoc, "-cpython", pyRaw, "-wine", wineRaw))
+	assert.Contains(t, h2.stderr.String(), "state no expectation for the cpython subject")
 }

@@ -170,7 +170,7 @@ func (a *app) readme(ctx context.Context, args []string) error {
 			return err
 		}
 		legs := []*verdict.Leg{linux}
-		if _, err := forSubject(suites, claims.CPython); err == nil {
+		if hasCPythonRun(suites) {
 			py, err := a.readmeLeg(ctx, m, pkgs, cpythonFile, "linux "+claims.CPython, install)
 			if err != nil {
 				return err

@@ -33,6 +33,16 @@ type suite struct {
 	cpython string
 }
 
+// hasCPythonRun reports whether any suite has a CPython run.
+func hasCPythonRun(ss []suite) bool {
+	for _, s := range ss {
+		if s.cpython != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // forSubject returns the suites that run subject, as that subject's tests:
 // every suite for procs; for cpython, the suites that have a <Test>CPython
 // test, under that name. It is an error when none does.
@@ -47,7 +57,7 @@ func forSubject(ss []suite, subject string) ([]suite, error) {
 			out = append(out, s)
 		}
 	}
-	if len(out) == 0 {
+	if !hasCPythonRun(ss) {
 		return nil, fmt.Errorf("%w: no suite has a CPython run (a test named <Test>%s next to the test that calls procstest.Run, as forkport's TestScriptsCPython)", errNoSuites, verdict.CPythonSuffix)
 	}
 	var missing []string

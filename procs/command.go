@@ -91,7 +91,9 @@ var errIsDir = fmt.Errorf("is a directory: %w", fs.ErrPermission)
 // LookPath finds file as the p variants (Execvp, Spawnlp, ...) do, and
 // returns the path they would run: a name with a path separator is checked
 // as it is; any other name is looked up in the PATH of env, or of the
-// caller's environment when env is nil. Errors wrap exec.ErrNotFound,
+// caller's environment when env is nil; "", "." and ".." name no program
+// and are refused before any search, as exec.LookPath does. Errors wrap
+// exec.ErrNotFound,
 // exec.ErrDot, fs.ErrNotExist or fs.ErrPermission.
 func LookPath(file string, env []string) (string, error) {
 	if strings.IndexByte(file, 0) >= 0 {
@@ -146,7 +148,11 @@ func checkProgram(name string) (string, error) {
 // never searched unless pathList names it, so the search is the same on every
 // OS and can use a PATH other than the caller's (the pe variants').
 func lookPathIn(file, pathList string) (string, error) {
-	if file == "" {
+	// No program is named "", "." or "..", and filepath.Join below would
+	// clean "exe/." to "exe": refuse them before any search, as os/exec's
+	// validateLookPath does (CVE-2025-47906).
+	switch file {
+	case "", ".", "..":
 		return "", exec.ErrNotFound
 	}
 	for _, dir := range filepath.SplitList(pathList) {

@@ -57,3 +57,28 @@ func TestLookPathRefusesDotMatch(t *testing.T) {
 	_, err = procs.LookPath("dotprog", []string{"PATH=" + dir})
 	assert.NoError(t, err, "the same program through an absolute PATH element")
 }
+
+// TestLookPathRefusesDotNames is os/exec's dot_test.go case: "", ".",
+// "abc/.." and ".." name no program, whatever PATH holds, even when a PATH
+// element is an executable file (so that joining it with "." or ".."
+// would clean back to that file) or a path below one. The p variants
+// resolve names through the same search (resolve), so this covers them.
+func TestLookPathRefusesDotNames(t *testing.T) {
+	t.Parallel()
+	exe := binDir + string(os.PathSeparator) + "child" + exeSuffix
+	for _, path := range []string{
+		binDir, // a directory, the reference case
+		exe,    // an executable file
+		exe + string(os.PathSeparator) + "xx",
+	} {
+		for _, name := range []string{"", ".", "..", "abc" + string(os.PathSeparator) + ".."} {
+			t.Run("PATH="+path+"/"+name, func(t *testing.T) {
+				for _, env := range [][]string{{"PATH=" + path}, {"PATH=" + path + string(os.PathListSeparator) + binDir}} {
+					got, err := procs.LookPath(name, env)
+					assert.Error(t, err, "%q with %q", name, env)
+					assert.Empty(t, got, "%q with %q: no path returned", name, env)
+				}
+			})
+		}
+	}
+}

@@ -93,8 +93,7 @@ var errIsDir = fmt.Errorf("is a directory: %w", fs.ErrPermission)
 // as it is; any other name is looked up in the PATH of env, or of the
 // caller's environment when env is nil; "", "." and ".." name no program
 // and are refused before any search, as exec.LookPath does. Errors wrap
-// exec.ErrNotFound,
-// exec.ErrDot, fs.ErrNotExist or fs.ErrPermission.
+// exec.ErrNotFound, exec.ErrDot, fs.ErrNotExist or fs.ErrPermission.
 func LookPath(file string, env []string) (string, error) {
 	if strings.IndexByte(file, 0) >= 0 {
 		return "", wrap("lookpath", file, invalid("program name contains a NUL byte"))

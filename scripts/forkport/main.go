@@ -265,7 +265,10 @@ func newFlags(name string) *flag.FlagSet {
 
 // parseFlags parses args, allowing flags after the arguments too
 // ("merge a.json b.json -format markdown"); "--" ends the flags. The
-// arguments are then fs.Args().
+// arguments are then fs.Args(). A flag that takes a value must be given
+// one: "-json" at the end, or followed by another word starting with "-"
+// ("-json -run x", "-run --"), is a usage error rather than a value; a
+// value that starts with "-" is written -flag=value ("-run=-wine").
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	var flags, positional []string
 	for i := 0; i < len(args); i++ {
@@ -290,10 +293,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 			continue
 		}
-		if i+1 < len(args) {
-			i++
-			flags = append(flags, args[i])
+		if i+1 >= len(args) {
+			return usageError{fmt.Sprintf("flag -%s needs a value", name)}
 		}
+		if v := args[i+1]; len(v) > 1 && v[0] == '-' {
+			return usageError{fmt.Sprintf("flag -%s needs a value before %s (write -%s=VALUE for a value that starts with \"-\")", name, v, name)}
+		}
+		i++
+		flags = append(flags, args[i])
 	}
 	if err := fs.Parse(append(append(flags, "--"), positional...)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -667,6 +667,58 @@ func TestParseFlagsInterspersed(t *testing.T) {
 	assert.Equal(t, []string{"a.json", "b.json", "-c.json"}, fs.Args())
 }
 
+// A flag that takes a value, given none (at the end, or before another
+// flag or "--"), is a usage error: exit 2, one line, nothing run or
+// written. Before, "forkport -json" took "--" as the file name.
+func TestValueFlagWithoutValue(t *testing.T) {
+	subcommands := map[string][]string{"check.go": nil, "merge.go": {"merge"}, "readme.go": {"readme"}}
+	n := 0
+	for file, sub := range subcommands {
+		src, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile(`fs\.(\w*)Var\([^,]+, "([\w-]+)"`).FindAllStringSubmatch(string(src), -1) {
+			if m[1] == "Bool" {
+				continue
+			}
+			name := m[2]
+			n++
+			for _, tail := range [][]string{nil, {"-format", "text"}, {"--"}, {"-w"}} {
+				args := append(append(append([]string{}, sub...), "-"+name), tail...)
+				t.Run(strings.Join(args, " "), func(t *testing.T) {
+					root := testModule(t, "")
+					h := newHarness(t, root, "linux-pass.json", 0)
+					before := treeOf(t, root)
+					assert.Equal(t, exitError, h.run(args...))
+					assert.Contains(t, h.stderr.String(), "forkport: flag -"+name+" needs a value")
+					assert.Equal(t, 1, strings.Count(h.stderr.String(), "\n"), "one line: %s", h.stderr.String())
+					assert.Empty(t, h.stdout.String())
+					assert.Equal(t, before, treeOf(t, root), "nothing written")
+					_, err := os.Stat(h.log)
+					assert.True(t, os.IsNotExist(err), "go test did not run")
+				})
+			}
+		}
+	}
+	assert.Equal(t, 8+4+3, n, "value flags found in the source")
+
+	// A value that starts with "-" is given with "=".
+	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)
+	assert.Equal(t, exitError, h.run("-run=-nothing"))
+	assert.Equal(t, "forkport: -run \"-nothing\" matches no claim in "+filepath.Join("testdata", "script")+"\n", h.stderr.String())
+}
+
+
+// treeOf lists the files under root.
+func treeOf(t *testing.T, root string) []string {
+	t.Helper()
+	var names []string
+	require.NoError(t, filepath.WalkDir(root, func(p string, _ os.DirEntry, err error) error {
+		names = append(names, p)
+		return err
+	}))
+	return names
+}
+
 var _ io.Writer = (*progress)(nil)
 
 // twoLegs runs the harness on a broken Linux leg into a leg document and

@@ -707,7 +707,6 @@ func TestValueFlagWithoutValue(t *testing.T) {
 	assert.Equal(t, "forkport: -run \"-nothing\" matches no claim in "+filepath.Join("testdata", "script")+"\n", h.stderr.String())
 }
 
-
 // treeOf lists the files under root.
 func treeOf(t *testing.T, root string) []string {
 	t.Helper()

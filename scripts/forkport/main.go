@@ -183,6 +183,7 @@ type app struct {
 	dir                  string // where the command runs ("" = current directory)
 	now                  func() time.Time
 	runWine              wineRunner
+	tick                 ticker // progress ticks when stderr is no terminal; nil: none
 }
 
 func newApp() *app {
@@ -192,6 +193,7 @@ func newApp() *app {
 		lookupEnv: os.LookupEnv,
 		now:       time.Now,
 		runWine:   runWineLeg,
+		tick:      realTicker,
 	}
 }
 

@@ -424,6 +424,56 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	assert.Empty(t, h.stderr.String())
 }
 
+// Off a terminal, progress is a plain line per tick, and the whole run's
+// other output is unchanged (no carriage returns, no escapes).
+func TestProgressOffATerminal(t *testing.T) {
+	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)
+	ticks := make(chan time.Time)
+	stopped := false
+	h.app.tick = func(d time.Duration) (<-chan time.Time, func()) {
+		assert.Equal(t, progressEvery, d)
+		return ticks, func() { stopped = true }
+	}
+	clock := time.Date(2026, 11, 26, 0, 40, 0, 0, time.UTC)
+	h.app.now = func() time.Time { return clock }
+
+	suites, err := h.app.findSuites(mustModule(t, h), nil)
+	require.NoError(t, err)
+	cs := allClaims(suites)
+	p := h.app.progress(suites, cs, "linux/amd64")
+	tick := func() {
+		t.Helper()
+		select {
+		case ticks <- clock:
+		case <-time.After(time.Minute): // a hang guard, not a timing
+			require.FailNow(t, "nothing takes the progress ticks")
+		}
+	}
+	clock = clock.Add(10 * time.Second)
+	tick()
+	for _, id := range []string{"fork-pid", "zombie", "fork-pid"} {
+		p.event(&verdict.Event{Action: "pass", Package: suites[0].Package, Test: suites[0].TestName(id)}, nil)
+	}
+	clock = clock.Add(10400 * time.Millisecond)
+	tick()
+	p.done()
+	assert.True(t, stopped, "the ticker is stopped")
+	assert.Equal(t, "forkport: linux/amd64: 0 of 4 claims done (10 s)\n"+
+		"forkport: linux/amd64: 2 of 4 claims done (20 s)\n", h.stderr.String())
+
+	// A whole run with a ticker that never ticks prints nothing more.
+	h.app.tick = func(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
+	require.Equal(t, exitOK, h.run())
+	assert.Empty(t, h.stderr.String())
+}
+
+func mustModule(t *testing.T, h *harness) *module {
+	t.Helper()
+	m, err := h.app.findModule(context.Background())
+	require.NoError(t, err)
+	return m
+}
+
 func TestColor(t *testing.T) {
 	tests := []struct {
 		name string

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -627,28 +628,68 @@ func TestErrors(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"-help"}, {"help"}, {"merge", "-h"}, {"readme", "-h"}} {
+	topic := func(name string) string {
+		text, err := helpText(name)
+		require.NoError(t, err)
+		return text
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-h"}, usage}, {[]string{"-help"}, usage}, {[]string{"--help"}, usage}, {[]string{"help"}, usage},
+		{[]string{"-run", "x", "-h"}, usage},
+		{[]string{"merge", "-h"}, topic("merge")}, {[]string{"readme", "-h"}, topic("readme")},
+	}
+	for _, tt := range helpTopics {
+		tests = append(tests, struct {
+			args []string
+			want string
+		}{[]string{"help", tt.name}, tt.text})
+	}
+	for _, tt := range tests {
 		h := newHarness(t, testModule(t, ""), "", 0)
-		assert.Equal(t, exitOK, h.run(args...), args)
-		assert.Equal(t, usage, h.stdout.String(), args)
+		assert.Equal(t, exitOK, h.run(tt.args...), tt.args)
+		assert.Equal(t, tt.want, h.stdout.String(), tt.args)
 		assert.Empty(t, h.stderr.String())
 	}
+
+	// -h is short: usage lines, flags, examples; the flags come first.
+	lines := strings.Split(usage, "\n")
+	assert.LessOrEqual(t, len(lines), 45, "forkport -h is %d lines", len(lines))
+	assert.Less(t, slices.Index(lines, "Flags:"), 15, "the flags start within the first 15 lines")
+	assert.NotContains(t, usage, "forkport.leg/v1", "the JSON format is a help topic")
+
+	h := newHarness(t, testModule(t, ""), "", 0)
+	assert.Equal(t, exitError, h.run("help", "nope"))
+	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, verdicts, merge, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
+	assert.Equal(t, exitError, h.run("help", "merge", "json"))
+	assert.Empty(t, h.stdout.String())
 }
 
-// Every flag of every subcommand is documented in the usage text.
+// Every flag of every subcommand is documented in its help: the check's in
+// -h, merge's and readme's in their -h.
 func TestUsageDocumentsEveryFlag(t *testing.T) {
 	n := 0
-	for _, file := range []string{"check.go", "merge.go", "readme.go"} {
+	for file, topic := range map[string]string{"check.go": "", "merge.go": "merge", "readme.go": "readme"} {
+		text := usage
+		if topic != "" {
+			var err error
+			text, err = helpText(topic)
+			require.NoError(t, err)
+		}
 		src, err := os.ReadFile(file)
 		require.NoError(t, err)
 		for _, m := range regexp.MustCompile(`fs\.\w*Var\([^,]+, "([\w-]+)"`).FindAllSubmatch(src, -1) {
-			assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(string(m[1]))+` `, usage, "flag -%s of %s", m[1], file)
+			assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(string(m[1]))+` `, text, "flag -%s of %s", m[1], file)
 			n++
 		}
 	}
 	assert.Equal(t, 9+4+6, n, "flags found in the source")
-	assert.Contains(t, usage, "forkport.leg/v1")
-	assert.Contains(t, usage, "forkport.matrix/v1")
+	json, err := helpText("json")
+	require.NoError(t, err)
+	assert.Contains(t, json, "forkport.leg/v1")
+	assert.Contains(t, json, "forkport.matrix/v1")
 }
 
 func TestMerge(t *testing.T) {

@@ -124,6 +124,9 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 			return nil, fmt.Errorf("-subject cpython: the windows-wine leg runs the procs subject only: no Windows CPython runs under Wine here")
 		}
 		py, err := cpython.Find()
+		if errors.Is(err, exec.ErrNotFound) {
+			return nil, fmt.Errorf("-subject cpython needs a Python 3 interpreter: none is on PATH, and $%s is unset: install Python 3, or set %s to an interpreter", cpython.PythonEnv, cpython.PythonEnv)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("-subject cpython: %w", err)
 		}
@@ -223,6 +226,9 @@ func (a *app) hostLeg(m *module, name string, cs []*claims.Claim) (verdict.LegIn
 		info.Arch = "amd64" // winleg builds windows/amd64 test binaries
 		return info, nil
 	case info.OS != m.goos || (info.Arch != "" && info.Arch != m.goarch):
+		if info.Name != name { // macos
+			name = fmt.Sprintf("%s (-leg %s)", info.Name, name)
+		}
 		return info, fmt.Errorf("cannot run leg %s on this machine (%s): run it there and merge, or use -from FILE", name, host)
 	}
 	info.Name, info.Arch = host, m.goarch

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/forkport/forkport/internal/cpython"
 	"github.com/forkport/forkport/internal/testutil"
 	"github.com/forkport/forkport/internal/verdict"
 )
@@ -625,6 +626,25 @@ func TestErrors(t *testing.T) {
 			assert.Empty(t, h.stdout.String())
 		})
 	}
+}
+
+// Errors speak the command line's language: the leg -leg macos names is
+// darwin, and a missing interpreter says what to install or set, not which
+// candidate names were tried.
+func TestErrorsNameWhatTheUserTyped(t *testing.T) {
+	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)
+	assert.Equal(t, exitError, h.run("-leg", "macos"))
+	assert.Equal(t, "forkport: cannot run leg darwin (-leg macos) on this machine (linux/amd64): run it there and merge, or use -from FILE\n", h.stderr.String())
+	assert.Equal(t, exitError, h.run("-leg", "macos/arm64"))
+	assert.Equal(t, "forkport: cannot run leg darwin/arm64 (-leg macos/arm64) on this machine (linux/amd64): run it there and merge, or use -from FILE\n", h.stderr.String())
+
+	h = newHarness(t, cpythonModule(t, true), "linux-cpython-pass.json", 0)
+	t.Setenv(cpython.PythonEnv, "")
+	require.NoError(t, os.Unsetenv(cpython.PythonEnv))
+	t.Setenv("PATH", testutil.TempDir(t))
+	assert.Equal(t, exitError, h.run("-subject", "cpython"))
+	assert.Equal(t, "forkport: -subject cpython needs a Python 3 interpreter: none is on PATH, and $FORKPORT_PYTHON is unset: install Python 3, or set FORKPORT_PYTHON to an interpreter\n", h.stderr.String())
+	assert.Empty(t, h.stdout.String())
 }
 
 func TestHelp(t *testing.T) {

@@ -489,8 +489,8 @@ func (a *app) progress(suites []suite, cs []*claims.Claim, leg string) *progress
 			defer stop()
 			for {
 				select {
-				case <-ticks:
-					p.line()
+				case now := <-ticks:
+					p.line(now)
 				case <-p.stop:
 					return
 				}
@@ -500,11 +500,11 @@ func (a *app) progress(suites []suite, cs []*claims.Claim, leg string) *progress
 	return p
 }
 
-// line prints the progress as a line of its own.
-func (p *progress) line() {
+// line prints the progress at now as a line of its own.
+func (p *progress) line(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	elapsed := p.a.now().Sub(p.start).Round(time.Second)
+	elapsed := now.Sub(p.start).Round(time.Second)
 	fmt.Fprintf(p.a.stderr, "forkport: %s: %d of %d claims done (%d s)\n", p.leg, len(p.seen), p.total, int(elapsed.Seconds()))
 }
 

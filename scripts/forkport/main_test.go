@@ -438,6 +438,13 @@ func TestProgressOffATerminal(t *testing.T) {
 	}
 	clock := time.Date(2026, 11, 26, 0, 40, 0, 0, time.UTC)
 	h.app.now = func() time.Time { return clock }
+	// Each line written is announced, so that the test waits for the line
+	// of a tick before it goes on.
+	wrote := make(chan struct{}, 10)
+	h.app.stderr = writerFunc(func(b []byte) (int, error) {
+		defer func() { wrote <- struct{}{} }()
+		return h.stderr.Write(b)
+	})
 
 	suites, err := h.app.findSuites(mustModule(t, h), nil)
 	require.NoError(t, err)
@@ -445,10 +452,16 @@ func TestProgressOffATerminal(t *testing.T) {
 	p := h.app.progress(suites, cs, "linux/amd64")
 	tick := func() {
 		t.Helper()
+		hangGuard := time.After(time.Minute) // not a timing
 		select {
 		case ticks <- clock:
-		case <-time.After(time.Minute): // a hang guard, not a timing
+		case <-hangGuard:
 			require.FailNow(t, "nothing takes the progress ticks")
+		}
+		select {
+		case <-wrote:
+		case <-hangGuard:
+			require.FailNow(t, "a tick printed nothing")
 		}
 	}
 	clock = clock.Add(10 * time.Second)
@@ -464,10 +477,15 @@ func TestProgressOffATerminal(t *testing.T) {
 		"forkport: linux/amd64: 2 of 4 claims done (20 s)\n", h.stderr.String())
 
 	// A whole run with a ticker that never ticks prints nothing more.
+	h.app.stderr = &h.stderr
 	h.app.tick = func(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
 	require.Equal(t, exitOK, h.run())
 	assert.Empty(t, h.stderr.String())
 }
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 func mustModule(t *testing.T, h *harness) *module {
 	t.Helper()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -228,6 +229,16 @@ func TestREADMEForNewcomers(t *testing.T) {
 	for _, name := range []string{blockClaims, blockLinux, blockMatrix} {
 		assert.Greater(t, markerLine(string(data), startMarker(name), 0), strings.Index(string(data), "## The claims"), "block %s after the claims heading", name)
 	}
+
+	// The Quickstart's counts are the claim files' (35 = 32 + procstest's 3).
+	chapter, err := claims.Load(filepath.Join(root, "testdata", "script"))
+	require.NoError(t, err)
+	procstest, err := claims.Load(filepath.Join(root, "procs", "procstest", "testdata", "script"))
+	require.NoError(t, err)
+	quickstart := strings.Join(lines[quick:own], "\n")
+	assert.Contains(t, quickstart, fmt.Sprintf("The first run checks %d claims: the chapter's %d,", len(chapter)+len(procstest), len(chapter)))
+	assert.Contains(t, quickstart, fmt.Sprintf("the %d of procstest's own tests", len(procstest)))
+	assert.Contains(t, quickstart, fmt.Sprintf("claims: the chapter's %d\n", len(chapter)))
 
 	// forkport has no release tag: no "@v1.2.3" or "forkport-version: v1.2.3"
 	// in the README or the workflows (a tag here must exist in git first).

@@ -58,7 +58,7 @@ func ensureTools(ctx context.Context, cfg *Config) error {
 		if slices.Equal(names, []string{mingwGCC}) {
 			return nil
 		}
-		return fmt.Errorf("winleg: %s not found on PATH: install %s (apt-get install -y %s), or let the leg install them (-install, Config.Install)",
+		return fmt.Errorf("winleg: %s not found on PATH: install %s (apt-get install -y %s), or run the leg with -install to install them",
 			strings.Join(names, ", "), strings.Join(pkgs, " "), strings.Join(pkgs, " "))
 	}
 	cfg.logf("%s not found: installing %s with apt-get", strings.Join(names, ", "), strings.Join(pkgs, " "))

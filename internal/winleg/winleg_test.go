@@ -287,3 +287,14 @@ func TestProbeNative(t *testing.T) {
 	assert.Equal(t, os.TempDir(), r.TempDir)
 	assert.NotEmpty(t, r.GOOS)
 }
+
+// Without Wine on PATH and without Install, the error tells a command-line
+// user what to run: the packages, or the leg with -install (no Go API).
+func TestMissingToolsMessage(t *testing.T) {
+	t.Setenv("PATH", testutil.TempDir(t))
+	err := ensureTools(context.Background(), &Config{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not found on PATH: install ")
+	assert.True(t, strings.HasSuffix(err.Error(), "or run the leg with -install to install them"), err.Error())
+	assert.NotContains(t, err.Error(), "Config.")
+}

@@ -124,6 +124,9 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 			return nil, fmt.Errorf("-subject cpython: the windows-wine leg runs the procs subject only: no Windows CPython runs under Wine here")
 		}
 		py, err := cpython.Find()
+		if errors.Is(err, exec.ErrNotFound) {
+			return nil, fmt.Errorf("-subject cpython needs a Python 3 interpreter: none is on PATH, and $%s is unset: install Python 3, or set %s to an interpreter", cpython.PythonEnv, cpython.PythonEnv)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("-subject cpython: %w", err)
 		}
@@ -223,6 +226,9 @@ func (a *app) hostLeg(m *module, name string, cs []*claims.Claim) (verdict.LegIn
 		info.Arch = "amd64" // winleg builds windows/amd64 test binaries
 		return info, nil
 	case info.OS != m.goos || (info.Arch != "" && info.Arch != m.goarch):
+		if info.Name != name { // macos
+			name = fmt.Sprintf("%s (-leg %s)", info.Name, name)
+		}
 		return info, fmt.Errorf("cannot run leg %s on this machine (%s): run it there and merge, or use -from FILE", name, host)
 	}
 	info.Name, info.Arch = host, m.goarch
@@ -430,8 +436,10 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
-// progress shows "claims done / total" on standard error while the suite
-// runs, when standard error is a terminal.
+// progress shows how many of the selected claims are done on standard
+// error while the suite runs: on a terminal as one line rewritten in place,
+// else (a CI log, a pipe) as a plain line every tick (progressEvery), so
+// that a log shows the run is alive during the minute it takes.
 type progress struct {
 	mu     sync.Mutex
 	a      *app
@@ -439,11 +447,28 @@ type progress struct {
 	ids    map[string]bool
 	seen   map[string]bool
 	leg    string
-	active bool
+	active bool // the terminal line is shown
+	start  time.Time
+	stop   chan struct{} // closed by done: the ticking goroutine ends
+	ended  sync.WaitGroup
+}
+
+// progressEvery is how often a run whose standard error is not a terminal
+// says how far it is.
+const progressEvery = 10 * time.Second
+
+// ticker is a source of ticks every d and the function that stops it:
+// time.NewTicker's, or a test's.
+type ticker func(d time.Duration) (<-chan time.Time, func())
+
+func realTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }
 
 func (a *app) progress(suites []suite, cs []*claims.Claim, leg string) *progress {
-	p := &progress{a: a, total: len(cs), ids: map[string]bool{}, seen: map[string]bool{}, leg: leg, active: a.stderrTTY}
+	p := &progress{a: a, total: len(cs), ids: map[string]bool{}, seen: map[string]bool{}, leg: leg,
+		active: a.stderrTTY, start: a.now(), stop: make(chan struct{})}
 	selected := map[string]bool{}
 	for _, c := range cs {
 		selected[c.ID] = true
@@ -456,7 +481,31 @@ func (a *app) progress(suites []suite, cs []*claims.Claim, leg string) *progress
 		}
 	}
 	p.show()
+	if !a.stderrTTY && a.tick != nil {
+		ticks, stop := a.tick(progressEvery)
+		p.ended.Add(1)
+		go func() {
+			defer p.ended.Done()
+			defer stop()
+			for {
+				select {
+				case now := <-ticks:
+					p.line(now)
+				case <-p.stop:
+					return
+				}
+			}
+		}()
+	}
 	return p
+}
+
+// line prints the progress at now as a line of its own.
+func (p *progress) line(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	elapsed := now.Sub(p.start).Round(time.Second)
+	fmt.Fprintf(p.a.stderr, "forkport: %s: %d of %d claims done (%d s)\n", p.leg, len(p.seen), p.total, int(elapsed.Seconds()))
 }
 
 // Write passes log lines through to standard error, keeping the progress
@@ -475,7 +524,7 @@ func (p *progress) Write(b []byte) (int, error) {
 func (p *progress) event(e *verdict.Event, _ *verdict.Stream) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.active || e.Test == "" || !p.ids[e.Package+" "+e.Test] {
+	if e.Test == "" || !p.ids[e.Package+" "+e.Test] {
 		return
 	}
 	switch e.Action {
@@ -494,6 +543,12 @@ func (p *progress) show() {
 }
 
 func (p *progress) done() {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	p.ended.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.active {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/forkport/forkport/internal/cpython"
 	"github.com/forkport/forkport/internal/testutil"
 	"github.com/forkport/forkport/internal/verdict"
 )
@@ -424,6 +426,74 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	assert.Empty(t, h.stderr.String())
 }
 
+// Off a terminal, progress is a plain line per tick, and the whole run's
+// other output is unchanged (no carriage returns, no escapes).
+func TestProgressOffATerminal(t *testing.T) {
+	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)
+	ticks := make(chan time.Time)
+	stopped := false
+	h.app.tick = func(d time.Duration) (<-chan time.Time, func()) {
+		assert.Equal(t, progressEvery, d)
+		return ticks, func() { stopped = true }
+	}
+	clock := time.Date(2026, 11, 26, 0, 40, 0, 0, time.UTC)
+	h.app.now = func() time.Time { return clock }
+	// Each line written is announced, so that the test waits for the line
+	// of a tick before it goes on.
+	wrote := make(chan struct{}, 10)
+	h.app.stderr = writerFunc(func(b []byte) (int, error) {
+		defer func() { wrote <- struct{}{} }()
+		return h.stderr.Write(b)
+	})
+
+	suites, err := h.app.findSuites(mustModule(t, h), nil)
+	require.NoError(t, err)
+	cs := allClaims(suites)
+	p := h.app.progress(suites, cs, "linux/amd64")
+	tick := func() {
+		t.Helper()
+		hangGuard := time.After(time.Minute) // not a timing
+		select {
+		case ticks <- clock:
+		case <-hangGuard:
+			require.FailNow(t, "nothing takes the progress ticks")
+		}
+		select {
+		case <-wrote:
+		case <-hangGuard:
+			require.FailNow(t, "a tick printed nothing")
+		}
+	}
+	clock = clock.Add(10 * time.Second)
+	tick()
+	for _, id := range []string{"fork-pid", "zombie", "fork-pid"} {
+		p.event(&verdict.Event{Action: "pass", Package: suites[0].Package, Test: suites[0].TestName(id)}, nil)
+	}
+	clock = clock.Add(10400 * time.Millisecond)
+	tick()
+	p.done()
+	assert.True(t, stopped, "the ticker is stopped")
+	assert.Equal(t, "forkport: linux/amd64: 0 of 4 claims done (10 s)\n"+
+		"forkport: linux/amd64: 2 of 4 claims done (20 s)\n", h.stderr.String())
+
+	// A whole run with a ticker that never ticks prints nothing more.
+	h.app.stderr = &h.stderr
+	h.app.tick = func(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
+	require.Equal(t, exitOK, h.run())
+	assert.Empty(t, h.stderr.String())
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+func mustModule(t *testing.T, h *harness) *module {
+	t.Helper()
+	m, err := h.app.findModule(context.Background())
+	require.NoError(t, err)
+	return m
+}
+
 func TestColor(t *testing.T) {
 	tests := []struct {
 		name string
@@ -576,29 +646,88 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"-help"}, {"help"}, {"merge", "-h"}, {"readme", "-h"}} {
-		h := newHarness(t, testModule(t, ""), "", 0)
-		assert.Equal(t, exitOK, h.run(args...), args)
-		assert.Equal(t, usage, h.stdout.String(), args)
-		assert.Empty(t, h.stderr.String())
-	}
+// Errors speak the command line's language: the leg -leg macos names is
+// darwin, and a missing interpreter says what to install or set, not which
+// candidate names were tried.
+func TestErrorsNameWhatTheUserTyped(t *testing.T) {
+	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)
+	assert.Equal(t, exitError, h.run("-leg", "macos"))
+	assert.Equal(t, "forkport: cannot run leg darwin (-leg macos) on this machine (linux/amd64): run it there and merge, or use -from FILE\n", h.stderr.String())
+	assert.Equal(t, exitError, h.run("-leg", "macos/arm64"))
+	assert.Equal(t, "forkport: cannot run leg darwin/arm64 (-leg macos/arm64) on this machine (linux/amd64): run it there and merge, or use -from FILE\n", h.stderr.String())
+
+	h = newHarness(t, cpythonModule(t, true), "linux-cpython-pass.json", 0)
+	t.Setenv(cpython.PythonEnv, "")
+	require.NoError(t, os.Unsetenv(cpython.PythonEnv))
+	t.Setenv("PATH", testutil.TempDir(t))
+	assert.Equal(t, exitError, h.run("-subject", "cpython"))
+	assert.Equal(t, "forkport: -subject cpython needs a Python 3 interpreter: none is on PATH, and $FORKPORT_PYTHON is unset: install Python 3, or set FORKPORT_PYTHON to an interpreter\n", h.stderr.String())
+	assert.Empty(t, h.stdout.String())
 }
 
-// Every flag of every subcommand is documented in the usage text.
+func TestHelp(t *testing.T) {
+	topic := func(name string) string {
+		text, err := helpText(name)
+		require.NoError(t, err)
+		return text
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-h"}, usage}, {[]string{"-help"}, usage}, {[]string{"--help"}, usage}, {[]string{"help"}, usage},
+		{[]string{"-run", "x", "-h"}, usage},
+		{[]string{"merge", "-h"}, topic("merge")}, {[]string{"readme", "-h"}, topic("readme")},
+	}
+	for _, tt := range helpTopics {
+		tests = append(tests, struct {
+			args []string
+			want string
+		}{[]string{"help", tt.name}, tt.text})
+	}
+	for _, tt := range tests {
+		h := newHarness(t, testModule(t, ""), "", 0)
+		assert.Equal(t, exitOK, h.run(tt.args...), tt.args)
+		assert.Equal(t, tt.want, h.stdout.String(), tt.args)
+		assert.Empty(t, h.stderr.String())
+	}
+
+	// -h is short: usage lines, flags, examples; the flags come first.
+	lines := strings.Split(usage, "\n")
+	assert.LessOrEqual(t, len(lines), 45, "forkport -h is %d lines", len(lines))
+	assert.Less(t, slices.Index(lines, "Flags:"), 15, "the flags start within the first 15 lines")
+	assert.NotContains(t, usage, "forkport.leg/v1", "the JSON format is a help topic")
+
+	h := newHarness(t, testModule(t, ""), "", 0)
+	assert.Equal(t, exitError, h.run("help", "nope"))
+	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, verdicts, merge, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
+	assert.Equal(t, exitError, h.run("help", "merge", "json"))
+	assert.Empty(t, h.stdout.String())
+}
+
+// Every flag of every subcommand is documented in its help: the check's in
+// -h, merge's and readme's in their -h.
 func TestUsageDocumentsEveryFlag(t *testing.T) {
 	n := 0
-	for _, file := range []string{"check.go", "merge.go", "readme.go"} {
+	for file, topic := range map[string]string{"check.go": "", "merge.go": "merge", "readme.go": "readme"} {
+		text := usage
+		if topic != "" {
+			var err error
+			text, err = helpText(topic)
+			require.NoError(t, err)
+		}
 		src, err := os.ReadFile(file)
 		require.NoError(t, err)
 		for _, m := range regexp.MustCompile(`fs\.\w*Var\([^,]+, "([\w-]+)"`).FindAllSubmatch(src, -1) {
-			assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(string(m[1]))+` `, usage, "flag -%s of %s", m[1], file)
+			assert.Regexp(t, `(?m)^  -`+regexp.QuoteMeta(string(m[1]))+` `, text, "flag -%s of %s", m[1], file)
 			n++
 		}
 	}
 	assert.Equal(t, 9+4+6, n, "flags found in the source")
-	assert.Contains(t, usage, "forkport.leg/v1")
-	assert.Contains(t, usage, "forkport.matrix/v1")
+	json, err := helpText("json")
+	require.NoError(t, err)
+	assert.Contains(t, json, "forkport.leg/v1")
+	assert.Contains(t, json, "forkport.matrix/v1")
 }
 
 func TestMerge(t *testing.T) {
@@ -665,6 +794,57 @@ func TestParseFlagsInterspersed(t *testing.T) {
 	assert.Equal(t, "json", *format)
 	assert.True(t, *b)
 	assert.Equal(t, []string{"a.json", "b.json", "-c.json"}, fs.Args())
+}
+
+// A flag that takes a value, given none (at the end, or before another
+// flag or "--"), is a usage error: exit 2, one line, nothing run or
+// written. Before, "forkport -json" took "--" as the file name.
+func TestValueFlagWithoutValue(t *testing.T) {
+	subcommands := map[string][]string{"check.go": nil, "merge.go": {"merge"}, "readme.go": {"readme"}}
+	n := 0
+	for file, sub := range subcommands {
+		src, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile(`fs\.(\w*)Var\([^,]+, "([\w-]+)"`).FindAllStringSubmatch(string(src), -1) {
+			if m[1] == "Bool" {
+				continue
+			}
+			name := m[2]
+			n++
+			for _, tail := range [][]string{nil, {"-format", "text"}, {"--"}, {"-w"}} {
+				args := append(append(append([]string{}, sub...), "-"+name), tail...)
+				t.Run(strings.Join(args, " "), func(t *testing.T) {
+					root := testModule(t, "")
+					h := newHarness(t, root, "linux-pass.json", 0)
+					before := treeOf(t, root)
+					assert.Equal(t, exitError, h.run(args...))
+					assert.Contains(t, h.stderr.String(), "forkport: flag -"+name+" needs a value")
+					assert.Equal(t, 1, strings.Count(h.stderr.String(), "\n"), "one line: %s", h.stderr.String())
+					assert.Empty(t, h.stdout.String())
+					assert.Equal(t, before, treeOf(t, root), "nothing written")
+					_, err := os.Stat(h.log)
+					assert.True(t, os.IsNotExist(err), "go test did not run")
+				})
+			}
+		}
+	}
+	assert.Equal(t, 8+4+3, n, "value flags found in the source")
+
+	// A value that starts with "-" is given with "=".
+	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)
+	assert.Equal(t, exitError, h.run("-run=-nothing"))
+	assert.Equal(t, "forkport: -run \"-nothing\" matches no claim in "+filepath.Join("testdata", "script")+"\n", h.stderr.String())
+}
+
+// treeOf lists the files under root.
+func treeOf(t *testing.T, root string) []string {
+	t.Helper()
+	var names []string
+	require.NoError(t, filepath.WalkDir(root, func(p string, _ os.DirEntry, err error) error {
+		names = append(names, p)
+		return err
+	}))
+	return names
 }
 
 var _ io.Writer = (*progress)(nil)

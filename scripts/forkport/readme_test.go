@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -199,4 +201,52 @@ func TestReadmeCommandWithoutMarkers(t *testing.T) {
 	h = newHarness(t, testModule(t, ""), "", 0)
 	require.Equal(t, exitError, h.run("readme"))
 	assert.Equal(t, "forkport: no README.md at the module root (.)\n", h.stderr.String())
+}
+
+// TestREADMEForNewcomers: the README leads with what a newcomer needs (the
+// public-API use within its first screens), and names no release tag that
+// the repository does not have.
+func TestREADMEForNewcomers(t *testing.T) {
+	root := filepath.Join("..", "..")
+	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	lines := strings.Split(string(data), "\n")
+	at := func(heading string) int {
+		for i, l := range lines {
+			if l == heading {
+				return i + 1
+			}
+		}
+		return -1
+	}
+	quick, own, claimsAt := at("## Quickstart"), at("## Check your own program's claims"), at("## The claims")
+	require.Positive(t, quick, "a Quickstart section")
+	require.Positive(t, own, "a \"Check your own program's claims\" section")
+	require.Positive(t, claimsAt, "a claims section")
+	assert.LessOrEqual(t, own, 150, "\"Check your own program's claims\" starts within the first 150 lines")
+	assert.Less(t, quick, own)
+	assert.Less(t, own, claimsAt, "the generated claim table comes after the public-API use")
+	for _, name := range []string{blockClaims, blockLinux, blockMatrix} {
+		assert.Greater(t, markerLine(string(data), startMarker(name), 0), strings.Index(string(data), "## The claims"), "block %s after the claims heading", name)
+	}
+
+	// The Quickstart's counts are the claim files' (35 = 32 + procstest's 3).
+	chapter, err := claims.Load(filepath.Join(root, "testdata", "script"))
+	require.NoError(t, err)
+	procstest, err := claims.Load(filepath.Join(root, "procs", "procstest", "testdata", "script"))
+	require.NoError(t, err)
+	quickstart := strings.Join(lines[quick:own], "\n")
+	assert.Contains(t, quickstart, fmt.Sprintf("The first run checks %d claims: the chapter's %d,", len(chapter)+len(procstest), len(chapter)))
+	assert.Contains(t, quickstart, fmt.Sprintf("the %d of procstest's own tests", len(procstest)))
+	assert.Contains(t, quickstart, fmt.Sprintf("claims: the chapter's %d\n", len(chapter)))
+
+	// forkport has no release tag: no "@v1.2.3" or "forkport-version: v1.2.3"
+	// in the README or the workflows (a tag here must exist in git first).
+	tag := regexp.MustCompile(`(@|forkport-version:\s*)v\d+\.\d+\.\d+`)
+	files := []string{"README.md", filepath.Join(".github", "workflows", "claims.yml"), filepath.Join(".github", "workflows", "ci.yml")}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		require.NoError(t, err)
+		assert.Empty(t, tag.FindAllString(string(data), -1), "%s names a release tag", f)
+	}
 }

@@ -1,6 +1,13 @@
 // Command wineleg runs the module's tests as Windows programs under Wine: the
 // "windows-wine" leg of forkport's harness, on a Linux machine.
 //
+// wineleg and `forkport -leg windows-wine` share one mechanism, package
+// internal/winleg. forkport runs a module's claims only and judges them (a
+// verdict per claim); wineleg runs every test of the packages, unit tests
+// included, and prints the raw go test -json stream without judging it
+// (forkport -from FILE -leg windows-wine, or forkport merge
+// windows-wine=FILE, judges a saved stream).
+//
 // Usage:
 //
 //	go run ./scripts/wineleg [-json FILE] [-run REGEXP] [-install] [flags] [packages]
@@ -53,6 +60,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -85,6 +93,10 @@ func run() int {
 	prefix := flag.String("prefix", "", "Wine prefix `DIR` (default: <user cache dir>/forkport/wine-<version>)")
 	verbose := flag.Bool("v", false, "list every passing and skipped test too")
 	flag.Usage = usage
+	if err := valuesGiven(flag.CommandLine, os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "wineleg: %v (run wineleg -h for help)\n", err)
+		return 2
+	}
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -157,6 +169,38 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// valuesGiven checks that every flag of fs that takes a value is given one
+// in args, as the flag package does not: "-json -run x" would write the
+// stream to a file named "-run". A value that starts with "-" is written
+// -flag=value; "-json -" (standard output) stays a value.
+func valuesGiven(fs *flag.FlagSet, args []string) error {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			return nil // the flags end here, as for flag.Parse
+		}
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // flag.Parse reports it
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 >= len(args) {
+			return fmt.Errorf("flag -%s needs a value", name)
+		}
+		if v := args[i+1]; len(v) > 1 && v[0] == '-' {
+			return fmt.Errorf("flag -%s needs a value before %s (write -%s=VALUE for a value that starts with \"-\")", name, v, name)
+		}
+		i++
+	}
+	return nil
 }
 
 // openEvents opens where the go test -json stream goes, and returns a

@@ -13,5 +13,6 @@ require (
 )
 
 // The example runs against this checkout of forkport. A module of your own
-// requires a released version instead: go get github.com/forkport/forkport@latest
+// requires a commit (go get github.com/forkport/forkport@main) or replaces
+// it with its own checkout (README.md, "Installation").
 replace github.com/forkport/forkport => ../..

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// usage is forkport -h: what it does, its flags and examples. The rest is
+// in the help topics (forkport help TOPIC).
+const usage = `usage: forkport [flags] [packages]     check the module's claims on this machine
+       forkport merge [flags] FILE...  merge saved legs into one claims x OS matrix
+       forkport readme [flags]         rewrite README.md's generated blocks
+       forkport help [TOPIC]           TOPIC: claims, verdicts, merge, readme, json, exit
+
+forkport runs the portability claims of the Go module it is run in (the
+testscript files of its tests that call procstest.Run with a constant
+Params.Dir: forkport help claims), judges each against what its header
+expects on this OS, and prints one row per claim with its verdict (forkport
+help verdicts). packages: ".", "./dir" or "./dir/..." (default ./...).
+
+Flags:
+  -run REGEXP    check only the claims whose id matches REGEXP
+                 (-run=REGEXP when it starts with "-")
+  -leg NAME      this machine's leg (the default: linux/amd64, darwin/arm64,
+                 windows/amd64, ...), or windows-wine: the Windows test
+                 binaries under Wine. macOS's leg is darwin ("macos" is taken
+                 as darwin)
+  -subject S     procs (the default: the module's Go programs) or cpython
+                 (their CPython twins: $FORKPORT_PYTHON, else python3 on PATH;
+                 the leg is then named "linux/amd64 cpython3.11")
+  -json FILE     also write the verdicts to FILE as JSON (forkport help json)
+  -events FILE   also save the raw go test -json stream to FILE
+  -from FILE     run nothing: judge a saved leg (a -json FILE, or a raw
+                 go test -json stream, whose leg is -leg or its file name)
+  -format F      standard output as text (the default), markdown or json
+  -timeout D     go test -timeout for the run (default 10m)
+  -install       windows-wine: install Wine and MinGW-w64 with apt-get
+                 (needs root or passwordless sudo)
+
+Examples:
+  go run ./scripts/forkport                         # forkport's own claims, this machine
+  go run github.com/forkport/forkport/scripts/forkport ./cmd/...  # in another module
+  go run ./scripts/forkport -run '^fork-' -json out/linux.json
+  go run ./scripts/forkport -leg windows-wine -install -json out/wine.json
+  go run ./scripts/forkport -subject cpython -json out/linux-cpython.json
+  go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
+
+Exit status: 0 when no claim is broken, 1 when one is (or the run failed
+outside any claim), 2 when forkport could not do its job (forkport help exit).
+`
+
+// helpTopics are forkport help TOPIC's texts; merge -h and readme -h print
+// theirs.
+var helpTopics = []struct{ name, text string }{
+	{"claims", `Claims (go doc github.com/forkport/forkport/procs/procstest is the manual)
+
+A claim is a testscript file <id>.txtar whose header says what the claim is,
+where it comes from and what linux, darwin and windows (and optionally other
+GOOS values) do: holds, or differs — reason; optionally "wine: deviates —
+reason", and an "expect cpython:" block for the CPython subject.
+
+A module's claims are the claim directories of its tests that call
+procstest.Run with a constant Params.Dir: a string literal, or
+filepath.Join, path.Join or filepath.FromSlash of string literals, relative
+to the package's directory. forkport reads it from the test's source without
+running the test: a directory computed at run time is not found. Each claim
+is the subtest <Test>/<id> of such a test; claim ids are unique in a module.
+forkport's own claims are TestScripts/<id> of its root package, in
+testdata/script (and procstest's own, in procs/procstest/testdata/script).
+
+forkport runs, from the module root (go env GOMOD),
+  go test -json -count=1 -run '^(<Tests>)$[/<claims>]' <packages>
+or with -leg windows-wine the packages' Windows test binaries under Wine
+(package internal/winleg; go run ./scripts/wineleg is the same leg without
+verdicts: every test, raw go test -json). packages are directories of the
+module; ./..., like the go command, skips testdata and vendor directories and
+nested modules.
+`},
+	{"verdicts", `Verdicts
+
+  holds                the script passed; the claim holds here as written
+  differs as expected  the script passed; the header says this OS differs
+  wine deviation       windows-wine only: passed, and the claim documents
+                       where Wine is not Windows
+  broken               the script failed: the failing line is shown
+                       (testdata/script/<id>.txtar:N: ...), then the
+                       commands it ran and the output of the last ones
+  not run              skipped (with the skip reason), or no result (the
+                       build failed, the test binary died, -run left it out)
+
+A leg that ran none of a claim says "not run", never "holds". While the
+suite runs, progress goes to standard error: one line redrawn in place on a
+terminal, else a line every 10 s.
+`},
+	{"merge", `usage: forkport merge [-format F] [-claims DIR] [-leg NAME] [-run RE] FILE...
+
+merge reads several legs, each a forkport -json file or a raw go test -json
+stream (CI's results-<os>-....json; gotestsum --jsonfile), and prints one
+matrix: claims as rows, legs as columns, then what is broken or not run, and
+each leg's problems. A raw stream's leg is named by writing the argument as
+LEG=FILE, by -leg (one raw file only), or by its file name (ubuntu/linux,
+macos/darwin, windows, wine). Claim headers come from the module's claim
+directories (or -claims DIR, run by TestScripts), so every leg is judged
+against the current expectations; a leg missing a claim shows "not run".
+
+Flags:
+  -format F      text (default; aligned, coloured only on a terminal and
+                 never when NO_COLOR is set), markdown (GitHub-flavoured,
+                 for $GITHUB_STEP_SUMMARY and the README) or json
+  -claims DIR    claim files (default: the module's: forkport help claims)
+  -leg NAME      leg of the one raw go test -json input
+  -run REGEXP    only the claims whose id matches REGEXP
+
+Examples:
+  go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
+  go run ./scripts/forkport merge windows-wine=out/wine-raw.json results-ubuntu-latest.json
+`},
+	{"readme", `usage: forkport readme [-w] [-claims-only] [-linux FILE] [-cpython FILE] [-wine FILE]
+
+readme rewrites the generated blocks of the module's README.md, each between
+<!-- forkport:NAME --> and <!-- /forkport:NAME --> lines, from the claims of
+the module's root package (or of every package, when the root package has
+none):
+  claims   the claim list, from the claim files (both subjects'
+           expectations when the claims state cpython)
+  linux    this command's text output on Linux (run now, or -linux FILE),
+           then, when the suite has a CPython run, -subject cpython's
+           (run now, or -cpython FILE)
+  matrix   those legs and windows-wine merged, in markdown (each run now,
+           or read from -linux, -cpython and -wine FILE)
+Blocks without markers are left alone. go generate ./scripts/forkport runs
+"readme -w -claims-only"; a test fails when the claims block is stale.
+
+Flags:
+  -w             write README.md (default: print the result)
+  -claims-only   rewrite only the claims block (runs nothing)
+  -linux FILE    the Linux leg (forkport -json FILE or go test -json)
+  -cpython FILE  the Linux CPython leg (forkport -subject cpython -json FILE)
+  -wine FILE     the windows-wine leg (forkport -json FILE or wineleg -json)
+  -install       as for forkport, for running the windows-wine leg
+
+Example:
+  go run ./scripts/forkport readme -w -linux out/linux.json -wine out/wine.json
+`},
+	{"json", `JSON (package internal/verdict documents both formats in full)
+
+-json FILE and -format json write "forkport.leg/v1":
+  {"format": "forkport.leg/v1", "leg": "linux/amd64" (or windows-wine),
+   "os": "linux", "arch": "amd64", "wine": false, "wine_version": "...",
+   "subject": "cpython" and "subject_version": "3.11.7" (CPython legs only),
+   "go": "go1.26.8", "forkport": module version, git describe --always
+   --dirty, or "devel", "time": RFC 3339 UTC, "package": import path,
+   "problems": [{"summary", "output": [lines], "fatal": bool}],
+   "claims": [{"id", "claim", "source",
+               "expect": {"outcome": "holds"|"differs", "reason"},
+               "wine": deviation reason (windows-wine leg),
+               "status": pass|fail|skip|timeout|unfinished|absent,
+               "verdict": holds|differs as expected|wine deviation|broken|not run,
+               "detail": failing line, skip reason or why no result,
+               "output": [script log lines, broken only],
+               "elapsed": seconds}]}
+merge -format json writes "forkport.matrix/v1": {"format", "legs": [leg
+headers with "label" and "file"], "claims": [{"id", "claim", "source",
+"expect": {os: {...}}, "expect_cpython": {os: {...}}, "wine",
+"results": {label: {"status", "verdict", "detail", "output"}}}], "notes": [...]}.
+`},
+	{"exit", `Exit status
+
+  0  every selected claim holds, differs as expected, is a wine deviation or
+     was not run
+  1  a claim is broken, or the run failed outside any claim (a build
+     failure: its output is shown)
+  2  forkport could not do its job: bad flags, no Go toolchain, a module
+     without procstest tests, a missing claim directory, unreadable input,
+     an unknown leg, a malformed claim header, a Wine leg that cannot be
+     prepared; each one line on standard error
+
+go run reports any non-zero status as 1: build the command (go build -o) to
+tell 1 from 2.
+`},
+}
+
+// helpText is help TOPIC's text.
+func helpText(topic string) (string, error) {
+	var names []string
+	for _, t := range helpTopics {
+		if t.name == topic {
+			return t.text, nil
+		}
+		names = append(names, t.name)
+	}
+	return "", usageError{fmt.Sprintf("no help topic %q (topics: %s)", topic, strings.Join(names, ", "))}
+}

@@ -46,7 +46,8 @@
 //     with single spaces.
 //
 // Parse reports the first problem of a file as an *Error naming the file and
-// line; Load reports every malformed file.
+// line; Load reports every malformed file. A well-formed header whose script
+// does not follow it still parses: Agrees says where they disagree.
 package claims
 
 import (
@@ -141,6 +142,8 @@ type Claim struct {
 	// is absent.
 	Subjects map[string]map[string]Expectation
 	Wine     string // why Wine differs from Windows; "" when it does not
+
+	disagrees error // Agrees's answer, from Parse
 }
 
 // Expectations returns what the claim expects of subject on each OS, or
@@ -503,6 +506,15 @@ func Parse(file string, data []byte) (*Claim, error) {
 		}
 		c.Wine = reason
 	}
+	blockLine := map[string]int{}
+	for s, b := range blocks {
+		blockLine[s] = b.line
+	}
+	wineLine := 0
+	if f := fields["wine"]; f != nil {
+		wineLine = f.line
+	}
+	c.disagrees = checkScript(c, file, raw, end, blockLine, wineLine)
 	return c, nil
 }
 

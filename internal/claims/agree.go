@@ -70,15 +70,17 @@ func ParseRanAgainst(line string) (subject, goos string, o Outcome, ok bool) {
 // an *Error naming the file and line of the first place where it does not.
 // The rules (procstest's manual explains them):
 //
-//   - A line that checks the claim as stated (one without [differs]) does
-//     not ask the OS: [linux], [!windows], [unix] and every other GOOS
-//     condition are refused on it. So the lines the header's "holds" runs
-//     are the same on every OS, and a header that says holds where the
-//     script checks a difference runs the claim's own assertions there.
-//   - A line for some OSes only is one where the claim differs: it is
-//     marked [differs] (or [!holds]), which reads the header's word for the
-//     OS the script runs on, and a GOOS condition may narrow it further
-//     ([differs] [windows] ...) where the OSes differ differently.
+//   - A line that checks the claim as stated (one without [differs]) asks
+//     neither the OS nor the subject: [linux], [!windows], [unix], every
+//     other GOOS condition, [cpython] and [!cpython] are refused on it. So
+//     the lines the header's "holds" runs are the same on every OS and for
+//     every subject, and a header that says holds where the script checks
+//     a difference runs the claim's own assertions there.
+//   - A line for some OSes or one subject only is one where the claim
+//     differs: it is marked [differs] (or [!holds]), which reads the
+//     header's word for the OS and subject the script runs on, and GOOS
+//     and subject conditions may narrow it further ([differs] [windows],
+//     [cpython] [differs]) where they differ differently.
 //   - Each OS whose expectation says differs, for each subject, has a
 //     [differs] line that runs there: the assertions of the difference.
 //   - A line marked [holds] or [differs] runs somewhere: for a subject
@@ -104,6 +106,7 @@ type scriptLine struct {
 	cond     string          // the [holds]/[differs] condition as written
 	wine     bool            // uses [wine] or [!wine]
 	goos     []string        // its GOOS conditions, as written ("!windows")
+	narrow   string          // its first GOOS or subject condition, as written
 }
 
 // admits reports whether the line's GOOS conditions let it run on os.
@@ -144,9 +147,9 @@ func checkScript(c *Claim, file string, raw []string, from int, blockLine map[st
 		if l.wine && firstWine == 0 {
 			firstWine = l.n
 		}
-		if len(l.goos) > 0 && (l.outcome != Differs || l.dead) {
-			return fail(l.n, "[%s] asks the OS on a line that checks the claim as stated: a line for some OSes only is one where the claim differs, so mark it [differs] (the header's word for the OS the script runs on; [differs] [%s] narrows it), and use $exe, ${/} or ${:} for the file names an OS needs",
-				l.goos[0], l.goos[0])
+		if l.narrow != "" && (l.outcome != Differs || l.dead) {
+			return fail(l.n, "%s on a line that checks the claim as stated: what holds is checked by the same lines on every OS and for every subject; a line for some of them only is one where the claim differs, so mark it [differs] (the header's word for the OS and subject the script runs on; [differs] %s narrows it), or write it for all (use $exe, ${/} or ${:} for the file names an OS needs)",
+				l.narrow, l.narrow)
 		}
 		if l.outcome == "" || l.dead || len(l.subjects) == 0 {
 			if l.dead && l.outcome != "" {
@@ -222,9 +225,15 @@ func conditions(n int, raw string, stated map[string]bool) (scriptLine, string) 
 				name = "!" + name
 			}
 			l.goos = append(l.goos, name)
+			if l.narrow == "" {
+				l.narrow = word
+			}
 		case name == CondWine:
 			l.wine = true
 		case name == CPython:
+			if l.narrow == "" {
+				l.narrow = word
+			}
 			for s := range l.subjects {
 				if (s == CPython) == neg {
 					delete(l.subjects, s)

@@ -118,4 +118,3 @@ func TestRanAgainst(t *testing.T) {
 	assert.Equal(t, claims.Procs, claims.SubjectOfTest("TestScripts/CPython"))
 	assert.Equal(t, claims.Procs, claims.SubjectOfTest("TestClaims"))
 }
-

@@ -45,6 +45,10 @@
 //     its key (for an expect entry: deeper than the entry); they are joined
 //     with single spaces.
 //
+// The script below the header follows it: its lines for some OSes or one
+// subject only are marked [differs], which reads the header (Agrees has the
+// rules, procstest's manual the reasons).
+//
 // Parse reports the first problem of a file as an *Error naming the file and
 // line; Load reports every malformed file. A well-formed header whose script
 // does not follow it still parses: Agrees says where they disagree.

@@ -148,7 +148,7 @@ func checkScript(c *Claim, file string, raw []string, from int, blockLine map[st
 			firstWine = l.n
 		}
 		if l.narrow != "" && (l.outcome != Differs || l.dead) {
-			return fail(l.n, "%s on a line that checks the claim as stated: what holds is checked by the same lines on every OS and for every subject; a line for some of them only is one where the claim differs, so mark it [differs] (the header's word for the OS and subject the script runs on; [differs] %s narrows it), or write it for all (use $exe, ${/} or ${:} for the file names an OS needs)",
+			return fail(l.n, "%s on a line that checks the claim as stated, which must be the same on every OS and for every subject: mark it [differs] if it checks the difference ([differs] %s narrows it), or write it for all ($exe, ${/} and ${:} give the file names an OS needs)",
 				l.narrow, l.narrow)
 		}
 		if l.outcome == "" || l.dead || len(l.subjects) == 0 {

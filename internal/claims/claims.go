@@ -45,8 +45,13 @@
 //     its key (for an expect entry: deeper than the entry); they are joined
 //     with single spaces.
 //
+// The script below the header follows it: its lines for some OSes or one
+// subject only are marked [differs], which reads the header (Agrees has the
+// rules, procstest's manual the reasons).
+//
 // Parse reports the first problem of a file as an *Error naming the file and
-// line; Load reports every malformed file.
+// line; Load reports every malformed file. A well-formed header whose script
+// does not follow it still parses: Agrees says where they disagree.
 package claims
 
 import (
@@ -141,6 +146,8 @@ type Claim struct {
 	// is absent.
 	Subjects map[string]map[string]Expectation
 	Wine     string // why Wine differs from Windows; "" when it does not
+
+	disagrees error // Agrees's answer, from Parse
 }
 
 // Expectations returns what the claim expects of subject on each OS, or
@@ -503,6 +510,15 @@ func Parse(file string, data []byte) (*Claim, error) {
 		}
 		c.Wine = reason
 	}
+	blockLine := map[string]int{}
+	for s, b := range blocks {
+		blockLine[s] = b.line
+	}
+	wineLine := 0
+	if f := fields["wine"]; f != nil {
+		wineLine = f.line
+	}
+	c.disagrees = checkScript(c, file, raw, end, blockLine, wineLine)
 	return c, nil
 }
 

@@ -280,6 +280,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("-- f --\n# claim: x\n"))
 	f.Add(header(lines(" claim: c", " source: s", okExpect, okCPython, " wine: deviates — y")...))
 	f.Add(header(lines(" claim: c", " source: s", okExpect, " expect cpython:", "   linux: holds")...))
+	f.Add(append(header(lines(" claim: c", " source: s", okExpect, okCPython, " wine: deviates — y")...),
+		"\n[cpython] [differs] [windows] stdout a\n[!holds] [!unix] eq a b\n[wine] [holds] x\n[$X] y\n['z'] w\n[]\n[!] q\n"...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := claims.Parse("f.txtar", data)
 		if err != nil {
@@ -307,6 +309,13 @@ func FuzzParse(f *testing.F) {
 		}
 		if c.Claim == "" || c.Source == "" {
 			t.Fatalf("empty claim or source: %+v", c)
+		}
+		// Agrees names a line of the file, or nothing.
+		if err := c.Agrees(); err != nil {
+			var ce *claims.Error
+			if !errors.As(err, &ce) || ce.File != "f.txtar" || ce.Line < 1 || ce.Line > strings.Count(string(data), "\n")+1 {
+				t.Fatalf("Agrees: %v is not a *claims.Error naming a line of the file", err)
+			}
 		}
 	})
 }

@@ -21,7 +21,9 @@ const (
 	// WineDeviation: the script passed on the windows-wine leg, and the claim
 	// documents that Wine is not Windows here.
 	WineDeviation Verdict = "wine deviation"
-	// Broken: the script failed.
+	// Broken: the script failed, or it passed without checking what the
+	// header says (its script does not follow the header, or it ran
+	// against another header than the current one).
 	Broken Verdict = "broken"
 	// NotRun: the script was skipped, or the leg has no result for it.
 	NotRun Verdict = "not run"
@@ -42,11 +44,15 @@ const (
 
 // Decide gives the verdict for a claim whose subtest ended with status on
 // leg. It needs nothing else, so merged legs can be judged again against the
-// current claim files.
+// current claim files. A pass is broken when the claim's script does not
+// follow its header (claims.Claim.Agrees): the pass says nothing about what
+// the header states.
 func Decide(c *claims.Claim, leg LegInfo, status Status) Verdict {
 	switch status {
 	case StatusPass:
 		switch {
+		case c.Agrees() != nil:
+			return Broken
 		case leg.Wine && c.Wine != "":
 			return WineDeviation
 		case leg.Expectation(c).Outcome == claims.Differs:
@@ -78,8 +84,9 @@ type Suite struct {
 }
 
 // CPythonSuffix names the test that runs a suite's claims against the
-// CPython subject: TestScriptsCPython runs TestScripts's claims.
-const CPythonSuffix = "CPython"
+// CPython subject: TestScriptsCPython runs TestScripts's claims. procstest
+// picks the subject by the same name (claims.SubjectOfTest).
+const CPythonSuffix = claims.CPythonTestSuffix
 
 // ForSubject is the suite as the test that runs subject: itself for procs,
 // <Test>CPython for cpython.
@@ -217,6 +224,11 @@ func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
 				r.Status = run.status(t)
 				r.Verdict = Decide(c, leg, r.Status)
 				r.Detail, r.Output = run.detail(t, r.Status)
+				if r.Status == StatusPass {
+					if why := disagreement(c, leg, t); why != "" {
+						r.Verdict, r.Detail = Broken, why
+					}
+				}
 				if t != nil {
 					r.Elapsed = t.Elapsed
 				}
@@ -227,6 +239,27 @@ func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
 		out.Problems = append(out.Problems, run.problems(s, pkg, tests, known, results)...)
 	}
 	return out
+}
+
+// disagreement says why a passing result does not speak for claim c's
+// header on leg: the script does not follow the header, or procstest's
+// log (claims.RanAgainst) shows that it ran against another expectation
+// than the header's now. "" when it does.
+func disagreement(c *claims.Claim, leg LegInfo, t *TestResult) string {
+	if err := c.Agrees(); err != nil {
+		return "the script does not follow the header: " + err.Error()
+	}
+	want := leg.Expectation(c).Outcome
+	for _, l := range t.Output {
+		subject, goos, ran, ok := claims.ParseRanAgainst(l)
+		if !ok || subject != leg.subject() || goos != leg.OS || want == "" {
+			continue
+		}
+		if ran != want {
+			return fmt.Sprintf("the script ran against %s: %s; the header now says %s: run it again", goos, ran, want)
+		}
+	}
+	return ""
 }
 
 // scriptPackage finds the package of the stream that ran TestScripts, or

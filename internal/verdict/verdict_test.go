@@ -364,3 +364,86 @@ func TestEvaluateSuites(t *testing.T) {
 	assert.Equal(t, "results for scripts with no claim file: extra", l.Problems[0].Summary)
 	assert.False(t, l.Problems[0].Fatal)
 }
+
+// wideStatus is the issue's claim, with expect lines exp and script.
+func wideStatus(t *testing.T, exp, script string) *claims.Claim {
+	t.Helper()
+	c, err := claims.Parse("testdata/script/wide-status.txtar", []byte("# claim: 300 is seen as 300.\n# source: s\n# expect:\n"+exp+"\n"+script))
+	require.NoError(t, err)
+	return c
+}
+
+const (
+	wideTrue       = "#   linux: differs — a byte: 44\n#   darwin: differs — a byte: 44\n#   windows: holds\n"
+	wideRelabelled = "#   linux: holds\n#   darwin: differs — a byte: 44\n#   windows: holds\n"
+	wideFollows    = "exec status exitwith 300\n[differs] stdout '^status=44$'\n[holds] stdout '^status=300$'\n"
+	wideAsksTheOS  = "exec status exitwith 300\n[!windows] stdout '^status=44$'\n[windows] stdout '^status=300$'\n"
+)
+
+// A pass is no verdict for a header its script does not follow: the
+// issue's claim relabelled "linux: holds" over a script that asks the OS
+// is broken on Linux, not holds, also when legs are judged again.
+func TestDecideRefusesAScriptThatDoesNotFollowItsHeader(t *testing.T) {
+	linux := leg(t, "linux/amd64")
+	assert.Equal(t, verdict.Broken, verdict.Decide(wideStatus(t, wideRelabelled, wideAsksTheOS), linux, verdict.StatusPass))
+	assert.Equal(t, verdict.Broken, verdict.Decide(wideStatus(t, wideTrue, wideAsksTheOS), linux, verdict.StatusPass))
+	assert.Equal(t, verdict.DiffersAsExpected, verdict.Decide(wideStatus(t, wideTrue, wideFollows), linux, verdict.StatusPass))
+	assert.Equal(t, verdict.Holds, verdict.Decide(wideStatus(t, wideTrue, wideFollows), leg(t, "windows"), verdict.StatusPass))
+	assert.Equal(t, verdict.Broken, verdict.Decide(wideStatus(t, wideTrue, wideFollows), linux, verdict.StatusFail))
+}
+
+// passStream is a go test -json stream in which TestScripts/wide-status
+// passed after procstest logged line.
+func passStream(t *testing.T, line string) *verdict.Stream {
+	t.Helper()
+	test := verdict.TestName("wide-status")
+	var b strings.Builder
+	for _, e := range []string{
+		`{"Action":"run","Package":"` + pkg + `","Test":"` + test + `"}`,
+		`{"Action":"output","Package":"` + pkg + `","Test":"` + test + `","Output":"    procstest.go:277: ` + line + `\n"}`,
+		`{"Action":"pass","Package":"` + pkg + `","Test":"` + test + `","Elapsed":0.1}`,
+		`{"Action":"pass","Package":"` + pkg + `","Test":"` + verdict.ScriptTest + `","Elapsed":0.1}`,
+		`{"Action":"pass","Package":"` + pkg + `","Elapsed":0.2}`,
+	} {
+		b.WriteString(e + "\n")
+	}
+	s, err := verdict.ParseStream(strings.NewReader(b.String()))
+	require.NoError(t, err)
+	return s
+}
+
+// A pass recorded against one header is not a verdict for another: the
+// stream says the script ran against "linux: differs"; judged against the
+// header relabelled "linux: holds", it is broken, and says why.
+func TestEvaluateRefusesAPassAgainstAnotherHeader(t *testing.T) {
+	linux := leg(t, "linux/amd64")
+	ran := claims.RanAgainst(claims.Procs, "linux", claims.Differs)
+	tests := []struct {
+		name   string
+		c      *claims.Claim
+		line   string
+		want   verdict.Verdict
+		detail string
+	}{
+		{"the header it ran against", wideStatus(t, wideTrue, wideFollows), ran, verdict.DiffersAsExpected, ""},
+		{"relabelled since", wideStatus(t, wideRelabelled, wideFollows), ran, verdict.Broken, "the script ran against linux: differs; the header now says holds: run it again"},
+		{"another subject's line", wideStatus(t, wideRelabelled, wideFollows), claims.RanAgainst(claims.CPython, "linux", claims.Differs), verdict.Holds, ""},
+		{"no procstest line", wideStatus(t, wideRelabelled, wideFollows), "WORK=/tmp/x", verdict.Holds, ""},
+		{"a script that does not follow its header", wideStatus(t, wideRelabelled, wideAsksTheOS), ran, verdict.Broken, "the script does not follow the header: testdata/script/wide-status.txtar:9: [!windows] on a line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := verdict.Evaluate([]*claims.Claim{tt.c}, passStream(t, tt.line), linux, pkg)
+			require.Len(t, l.Claims, 1)
+			r := l.Claims[0]
+			assert.Equal(t, verdict.StatusPass, r.Status)
+			assert.Equal(t, tt.want, r.Verdict)
+			if tt.detail == "" {
+				assert.Empty(t, r.Detail)
+			} else {
+				assert.Contains(t, r.Detail, tt.detail)
+			}
+			assert.Equal(t, tt.want == verdict.Broken, l.Failed())
+		})
+	}
+}

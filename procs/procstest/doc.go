@@ -31,6 +31,14 @@
 // `go run github.com/forkport/forkport/scripts/forkport` prints the module's
 // claims with a verdict each: holds, differs as expected, broken or not run.
 //
+// Params.Dir must be a constant for the CLI: forkport finds a module's
+// claims by reading its tests, not by running them, so it sees a Run call
+// only when Dir is a string literal, or filepath.Join, path.Join or
+// filepath.FromSlash of string literals, in the call or in a Params the
+// test function declares. With a package-level variable or a computed path,
+// go test still runs the claims, but forkport says "no test in ./... calls
+// procstest.Run with a constant Params.Dir".
+//
 // # A claim
 //
 // A claim is a testscript file, <id>.txtar, in the claim directory. Its
@@ -47,19 +55,81 @@
 //	# wine: deviates — (optional) where Wine is not Windows, and why
 //
 //	exec run mytool -exit 256
-//	[!windows] stdout '^status=0$'
-//	[windows] stdout '^status=256$'
+//	[holds] stdout '^status=0$'
+//	[differs] stdout '^status=256$'
 //
 // claim, source and expect are required; expect has one indented line for
 // each of linux, darwin and windows, and may have more for other GOOS values.
 // An expectation is "holds", or "differs — reason" (an em dash, or " - ");
-// the script checks the different behaviour where a claim differs. A header
-// that is missing or malformed fails its file's subtest with the file and
-// line (package internal/claims has the full grammar). An optional
+// the script checks the different behaviour where a claim differs, on the
+// lines marked [differs] (see "Header and script agree"). A header that is
+// missing or malformed fails its file's subtest with the file and line
+// (package internal/claims has the full grammar). An optional
 // "expect cpython:" block, with the same three lines, states what the same
 // script sees when its programs are CPython twins of the Go ones:
 // forkport's own suite has that second subject (TestScriptsCPython, and
 // forkport -subject cpython); a module without twins needs no such block.
+// Run takes the subject from the test's name, as forkport's verdicts do: a
+// top-level test whose name ends in CPython runs the claims against the
+// "expect cpython:" block (a claim without one fails), any other against
+// "expect:".
+//
+// # Header and script agree
+//
+// A claim's verdict takes its words from the header and its pass from the
+// script, so the two must not be able to disagree: a header that says
+// "linux: holds" over a script that checks the Linux difference must not
+// give "holds". procstest makes the header decide what the script checks,
+// and refuses a script that could escape it.
+//
+// The script asks the header, not the OS. [holds] is true where the
+// header's word for the OS the script runs on (for the subject it runs
+// against) is holds, [differs] where it is differs; [!holds] and [!differs]
+// are their negations. The lines that check the claim as stated are
+// unmarked, or marked [holds]; the lines that check the difference are
+// marked [differs]:
+//
+//	exec run mytool -exit 300
+//	[holds] stdout '^status=300$'
+//	[differs] stdout '^status=44$'
+//
+// Relabel "linux: differs" to "linux: holds" and, on Linux, the [holds] line
+// runs and fails: the verdict is broken, not holds.
+//
+// Before a claim's script runs, Run checks it against its header
+// (claims.Claim.Agrees) and fails the subtest, naming the file and line, when
+//
+//   - a line that is not marked [differs] (or [!holds]) has a GOOS
+//     condition ([linux], [!windows], [unix], [freebsd], ...) or a subject
+//     condition ([cpython], [!cpython]). What holds is then checked by the
+//     same lines on every OS and for every subject, so "holds" on one OS
+//     means what it means on the others. A [differs] line may be narrowed
+//     by them where OSes or subjects differ differently: [differs] [windows],
+//     [cpython] [differs]. Setup that an OS needs is written for all: $exe
+//     (".exe" on Windows), ${/} and ${:} give its file names and lists;
+//   - an OS whose expectation says differs, for a subject, has no [differs]
+//     line that can run there: nothing would check the difference;
+//   - a [holds] or [differs] line can run nowhere: the header says the other
+//     word on every OS it states (for the subjects the line can run for). A
+//     [differs] line under a header that says holds everywhere is the mark
+//     of a header changed without its script;
+//   - [wine] or [!wine] appears without a "wine:" line, or a "wine:" line
+//     without either;
+//   - a condition is not written literally ($, quotes): what it tests would
+//     be known only when the script runs.
+//
+// forkport's verdicts hold the same line: a passing result of a claim whose
+// script does not follow its header is broken, and so is a pass that
+// procstest logged as run against another expectation ("procstest: ran
+// against linux: differs (procs)") than the header has when it is judged.
+//
+// What the check cannot see is what an assertion means: a difference
+// written on a line marked [holds] is the script's error, and review is what
+// catches it. Conditions of Params.Condition are the caller's: one that
+// asks the OS escapes the check, so a module should not write one.
+// Architecture conditions ([amd64]) are not checked. On an OS that a claim
+// does not state (no freebsd: line), [holds] and [differs] fail the script
+// rather than guess.
 //
 // # The vocabulary
 //
@@ -81,9 +151,13 @@
 //     command's output).
 //   - which PROG VAR: sets VAR to the path procs.LookPath finds for PROG on
 //     the script's PATH.
+//   - [holds], [differs]: true where the header's word for this OS and the
+//     subject is holds, or differs (see "Header and script agree").
+//   - [cpython]: true when the claims run against the CPython subject (a
+//     test whose name ends in CPython). Only on [differs] lines.
 //   - [wine]: true when the Windows test binary runs under Wine rather than
 //     Windows; claims use it only for assertions their "wine:" line
-//     explains.
+//     explains, and a claim with a "wine:" line uses it.
 //
 // Main puts every command on PATH; Run passes SYSTEMROOT, WINDIR, PATHEXT
 // and COMSPEC from the host into every script (Windows programs need them).

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/forkport/forkport/internal/claims"
 	"github.com/forkport/forkport/internal/testutil"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/assert"
@@ -30,7 +31,7 @@ func TestParamsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := params(tt.p)
+			_, err := params(tt.p, claims.Procs)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, tt.want)
 		})
@@ -39,15 +40,20 @@ func TestParamsErrors(t *testing.T) {
 
 // TestParamsKeepsCallers: the caller's commands stay beside the vocabulary.
 func TestParamsKeepsCallers(t *testing.T) {
-	p, err := params(testscript.Params{Dir: filepath.Join("testdata", "script"),
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){"mine": func(*testscript.TestScript, bool, []string) {}}})
+	runs, err := params(testscript.Params{Dir: filepath.Join("testdata", "script"),
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"mine": func(*testscript.TestScript, bool, []string) {}}}, claims.Procs)
 	require.NoError(t, err)
-	for _, name := range []string{"mine", "setmatch", "eq", "before", "samelines", "which"} {
-		assert.Contains(t, p.Cmds, name)
+	require.NotEmpty(t, runs)
+	for _, p := range runs {
+		require.Len(t, p.Files, 1, "one claim file per run")
+		assert.Empty(t, p.Dir)
+		for _, name := range []string{"mine", "setmatch", "eq", "before", "samelines", "which"} {
+			assert.Contains(t, p.Cmds, name)
+		}
+		ok, err := p.Condition("nosuch")
+		assert.False(t, ok)
+		assert.ErrorContains(t, err, `unknown condition "nosuch"`)
 	}
-	ok, err := p.Condition("nosuch")
-	assert.False(t, ok)
-	assert.ErrorContains(t, err, `unknown condition "nosuch"`)
 }
 
 func TestWithSupervisor(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -164,14 +165,21 @@ func removeCommandDir() error {
 
 // Run runs every claim file in p.Dir as a parallel subtest named after the
 // file, with testscript.Run. It adds procstest's vocabulary to p (the
-// commands setmatch, eq, before, samelines and which, and the condition
-// [wine]; the supervisor run is a command on PATH, from Main) and checks
-// each file's claim header: a file whose header is missing or malformed
+// commands setmatch, eq, before, samelines and which, and the conditions
+// [holds], [differs], [cpython] and [wine]; the supervisor run is a command
+// on PATH, from Main) and checks each file's claim header, and that its
+// script follows the header (see the package documentation): a file whose
+// header is missing or malformed, or whose script does not follow it,
 // fails, with the file and line, and the others run.
+//
+// The subject the scripts run against is the test's: a top-level test whose
+// name ends in CPython (TestScriptsCPython) runs the CPython subject, whose
+// expectations are each claim's "expect cpython:" block (a claim without
+// one fails); any other test runs procs, the "expect:" block.
 //
 // What p brings keeps working: its Cmds next to procstest's (the same name
 // in both is an error), its Setup after procstest's, its Condition for every
-// condition but [wine]. When p.WorkdirRoot is empty, Run makes one and
+// condition but procstest's. When p.WorkdirRoot is empty, Run makes one and
 // removes it after the subtests, entry by entry (os.RemoveAll does not work
 // under Wine). Run fails the test at once, running nothing, when p.Dir does
 // not exist or holds no .txtar file, when p.Files is set (claims are the
@@ -181,12 +189,13 @@ func Run(t *testing.T, p testscript.Params) {
 	if !mainRan.Load() {
 		t.Fatal("procstest.Run: TestMain must call procstest.Main (it puts the commands and the supervisor on PATH and checks for leaked processes)")
 	}
-	p, err := params(p)
+	runs, err := params(p, claims.SubjectOfTest(t.Name()))
 	if err != nil {
 		t.Fatalf("procstest.Run: %v", err)
 	}
-	if p.WorkdirRoot == "" {
-		work, err := os.MkdirTemp("", "procstest-")
+	work := p.WorkdirRoot
+	if work == "" {
+		work, err = os.MkdirTemp("", "procstest-")
 		if err != nil {
 			t.Fatalf("procstest.Run: %v", err)
 		}
@@ -197,63 +206,114 @@ func Run(t *testing.T, p testscript.Params) {
 				t.Errorf("procstest.Run: removing the scripts' work directories: %v", err)
 			}
 		})
-		p.WorkdirRoot = work
 	}
-	testscript.Run(t, p)
+	// One testscript.Run per claim: testscript asks Params.Condition about
+	// a condition without saying which script asks, and [holds] and
+	// [differs] depend on the script's header. The subtests are parallel
+	// still, and named after their files as in one run.
+	for _, r := range runs {
+		r.WorkdirRoot = work
+		testscript.Run(t, r)
+	}
 }
 
-// params returns p with procstest's vocabulary and header check added, or
-// an error saying why the claims cannot run.
-func params(p testscript.Params) (testscript.Params, error) {
+// params returns, for each claim file of p.Dir, the Params that run it
+// against subject: p with that one file, procstest's vocabulary, and the
+// checks of the file's header. The error says why the claims cannot run.
+func params(p testscript.Params, subject string) ([]testscript.Params, error) {
 	if p.Files != nil {
-		return p, fmt.Errorf("Params.Files is set: claims are the .txtar files of Params.Dir: %w", fs.ErrInvalid)
+		return nil, fmt.Errorf("Params.Files is set: claims are the .txtar files of Params.Dir: %w", fs.ErrInvalid)
 	}
 	if p.Dir == "" {
-		return p, fmt.Errorf("Params.Dir is empty: give the claim directory, such as testdata/script: %w", fs.ErrInvalid)
+		return nil, fmt.Errorf("Params.Dir is empty: give the claim directory, such as testdata/script: %w", fs.ErrInvalid)
 	}
-	headers, err := loadHeaders(p.Dir)
+	files, err := loadClaims(p.Dir)
 	if err != nil {
-		return p, err
+		return nil, err
 	}
 	cmds := vocabulary()
 	for _, name := range sortedKeys(p.Cmds) {
 		if _, clash := cmds[name]; clash {
-			return p, fmt.Errorf("Params.Cmds[%q] clashes with procstest's command %q: rename yours: %w", name, name, fs.ErrExist)
+			return nil, fmt.Errorf("Params.Cmds[%q] clashes with procstest's command %q: rename yours: %w", name, name, fs.ErrExist)
 		}
 		cmds[name] = p.Cmds[name]
 	}
 	p.Cmds = cmds
+	var runs []testscript.Params
+	for _, f := range files {
+		r := p
+		r.Dir, r.Files = "", []string{f.path}
+		r.Setup = f.setup(subject, p.Setup)
+		r.Condition = f.condition(subject, p.Condition)
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
 
-	userSetup := p.Setup
-	p.Setup = func(env *testscript.Env) error {
-		// Subtest "script-<name>": testscript's work directory for the
-		// file <name>.txtar.
-		name := strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")
-		if err := headers[name]; err != nil {
+// claimFile is one script file of the claim directory: its claim, or why
+// it is not one.
+type claimFile struct {
+	path  string
+	claim *claims.Claim
+	err   error
+}
+
+// setup checks the claim before its script runs, logs what the header says
+// for this OS (claims.RanAgainst, which the verdicts read), and prepares
+// the environment; then the caller's Setup runs.
+func (f claimFile) setup(subject string, user func(*testscript.Env) error) func(*testscript.Env) error {
+	return func(env *testscript.Env) error {
+		if f.err != nil {
+			return f.err
+		}
+		c := f.claim
+		if c.Expectations(subject) == nil {
+			return c.MissingSubject(subject)
+		}
+		if err := c.Agrees(); err != nil {
 			return err
 		}
+		if e, ok := c.ExpectFor(subject, runtime.GOOS); ok {
+			env.T().Log(claims.RanAgainst(subject, runtime.GOOS, e.Outcome))
+		}
 		setup(env)
-		if userSetup != nil {
-			return userSetup(env)
+		if user != nil {
+			return user(env)
 		}
 		return nil
 	}
-	userCond := p.Condition
-	p.Condition = func(cond string) (bool, error) {
-		if cond == "wine" {
-			return wine.Detected(), nil
-		}
-		if userCond != nil {
-			return userCond(cond)
-		}
-		return false, fmt.Errorf("unknown condition %q (procstest adds [wine]; Params.Condition gives the others)", cond)
-	}
-	return p, nil
 }
 
-// loadHeaders parses the header of every claim file in dir and returns the
-// problem of each malformed one by script name (nil for a good one).
-func loadHeaders(dir string) (map[string]error, error) {
+// condition answers procstest's conditions for the claim's script, and
+// passes the others to the caller's.
+func (f claimFile) condition(subject string, user func(string) (bool, error)) func(string) (bool, error) {
+	return func(cond string) (bool, error) {
+		switch cond {
+		case claims.CondWine:
+			return wine.Detected(), nil
+		case claims.CPython:
+			return subject == claims.CPython, nil
+		case claims.CondHolds, claims.CondDiffers:
+			if f.claim == nil {
+				return false, f.err
+			}
+			e, ok := f.claim.ExpectFor(subject, runtime.GOOS)
+			if !ok {
+				return false, fmt.Errorf("[%s]: claim %s states nothing for %s on %s: add \"%s: holds\" or \"%s: differs — reason\" to it: %w",
+					cond, f.claim.ID, subject, runtime.GOOS, runtime.GOOS, runtime.GOOS, fs.ErrNotExist)
+			}
+			return string(e.Outcome) == cond, nil
+		}
+		if user != nil {
+			return user(cond)
+		}
+		return false, fmt.Errorf("unknown condition %q (procstest adds [holds], [differs], [cpython] and [wine]; Params.Condition gives the others)", cond)
+	}
+}
+
+// loadClaims parses every claim file in dir, in name order, keeping the
+// problem of each malformed one.
+func loadClaims(dir string) ([]claimFile, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("claim directory: %w", err)
@@ -265,20 +325,21 @@ func loadHeaders(dir string) (map[string]error, error) {
 	if err != nil {
 		return nil, fmt.Errorf("claim directory: %w", err)
 	}
-	out := map[string]error{}
+	var out []claimFile
 	for _, e := range entries {
 		name := e.Name()
+		path := filepath.Join(dir, name)
 		switch {
 		case strings.HasSuffix(name, claims.Ext):
-			_, err := claims.ParseFile(filepath.Join(dir, name))
+			c, err := claims.ParseFile(path)
 			var ce *claims.Error
 			if err != nil && !errors.As(err, &ce) {
 				err = fmt.Errorf("claim file: %w", err)
 			}
-			out[strings.TrimSuffix(name, claims.Ext)] = err
+			out = append(out, claimFile{path: path, claim: c, err: err})
 		case strings.HasSuffix(name, ".txt"):
 			// testscript runs .txt files too; a claim is a .txtar file.
-			out[strings.TrimSuffix(name, ".txt")] = fmt.Errorf("%s: a claim file is named <id>%s: %w", filepath.Join(dir, name), claims.Ext, fs.ErrInvalid)
+			out = append(out, claimFile{path: path, err: fmt.Errorf("%s: a claim file is named <id>%s: %w", path, claims.Ext, fs.ErrInvalid)})
 		}
 	}
 	if len(out) == 0 {

@@ -70,7 +70,7 @@ func greet() int {
 }
 
 func TestMain(m *testing.M) {
-	cmds := map[string]func() int{"greet": greet}
+	cmds := map[string]func() int{"greet": greet, "status": status}
 	if os.Getenv(helperEnv) == "main-clash" {
 		cmds[procstest.Supervisor] = greet
 	}
@@ -150,7 +150,7 @@ func TestBadInput(t *testing.T) {
 				`testdata.badheader.no-windows\.txtar:3: expect: missing windows`,
 			}},
 		{name: "unknown condition", helper: "run", dir: unknownCond,
-			want: []string{`unknown condition "nosuch" \(procstest adds \[wine\]; Params.Condition gives the others\)`}},
+			want: []string{`unknown condition "nosuch" \(procstest adds \[holds\], \[differs\], \[cpython\] and \[wine\]; Params.Condition gives the others\)`}},
 		{name: "supervisor clash in Main", helper: "main-clash", dir: filepath.Join("testdata", "script"),
 			want: []string{`^procstest.Main: command "run" clashes with the supervisor procstest adds`}},
 		{name: "leaked process", helper: "run", dir: leak, top: true,

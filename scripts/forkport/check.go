@@ -396,14 +396,14 @@ func legOf(path, name string) (verdict.LegInfo, error) {
 }
 
 func (a *app) readInput(path string) (verdict.Input, error) {
-	f, err := os.Open(a.abs(path))
+	f, err := a.openInput(path)
 	if err != nil {
-		return verdict.Input{}, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+		return verdict.Input{}, err
 	}
 	defer f.Close()
 	in, err := verdict.ReadInput(f)
 	if err != nil {
-		return in, fmt.Errorf("%s: %v", path, err)
+		return in, fmt.Errorf("%s: %w", path, err)
 	}
 	return in, nil
 }

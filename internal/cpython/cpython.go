@@ -42,7 +42,11 @@ const PythonEnv = "FORKPORT_PYTHON"
 // Required reports whether a missing interpreter is an error rather than a
 // reason to skip the CPython subject: under CI ($CI set), which installs
 // one on every runner, except under Wine, where no Windows CPython runs.
-func Required() bool { return os.Getenv("CI") != "" && !wine.Detected() }
+func Required() bool { return required(os.Getenv("CI") != "", wine.Detected()) }
+
+// required is Required's rule, given whether $CI is set and whether the
+// program runs under Wine.
+func required(ci, underWine bool) bool { return ci && !underWine }
 
 // Interpreter is a CPython 3 interpreter.
 type Interpreter struct {

@@ -70,7 +70,7 @@ func greet() int {
 }
 
 func TestMain(m *testing.M) {
-	cmds := map[string]func() int{"greet": greet}
+	cmds := map[string]func() int{"greet": greet, "forkpooled": forkpooled}
 	if os.Getenv(helperEnv) == "main-clash" {
 		cmds[procstest.Supervisor] = greet
 	}

@@ -21,6 +21,7 @@ package cpython
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -41,7 +42,11 @@ const PythonEnv = "FORKPORT_PYTHON"
 // Required reports whether a missing interpreter is an error rather than a
 // reason to skip the CPython subject: under CI ($CI set), which installs
 // one on every runner, except under Wine, where no Windows CPython runs.
-func Required() bool { return os.Getenv("CI") != "" && !wine.Detected() }
+func Required() bool { return required(os.Getenv("CI") != "", wine.Detected()) }
+
+// required is Required's rule, given whether $CI is set and whether the
+// program runs under Wine.
+func required(ci, underWine bool) bool { return ci && !underWine }
 
 // Interpreter is a CPython 3 interpreter.
 type Interpreter struct {
@@ -72,7 +77,12 @@ print(sys.executable)`
 const maxQueryOutput = 64 << 10
 
 // queryTimeout bounds how long a candidate may take to answer.
-const queryTimeout = 30 * time.Second
+var queryTimeout = 30 * time.Second
+
+// queryWaitDelay bounds how long Find waits, once the candidate has
+// exited, for its output to close: a process it started and left running
+// may hold it open for ever.
+var queryWaitDelay = 2 * time.Second
 
 var versionRE = regexp.MustCompile(`^3\.[0-9]+\.[0-9]+`)
 
@@ -80,6 +90,13 @@ var versionRE = regexp.MustCompile(`^3\.[0-9]+\.[0-9]+`)
 // when set (a path, or a command name looked up on PATH), else the OS's
 // usual names (candidates). The error wraps exec.ErrNotFound when there is
 // no interpreter, and fs.ErrInvalid when the one found is not CPython 3.
+//
+// A candidate gets queryTimeout (30 s) to answer. On Unix it runs in a
+// process group of its own, which Find kills when the candidate has
+// answered or timed out, so nothing it started outlives the query; a
+// candidate that leaves a process holding its output open is refused
+// (after queryWaitDelay) rather than waited for. Elsewhere only the
+// candidate itself is killed (see inGroup).
 func Find() (Interpreter, error) {
 	if v, ok := os.LookupEnv(PythonEnv); ok {
 		if v == "" {
@@ -107,12 +124,24 @@ func ask(argv []string, from string) (Interpreter, error) {
 	var out, errb limitedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Env = withoutPythonVars(os.Environ())
-	if err := cmd.Run(); err != nil {
+	cmd.WaitDelay = queryWaitDelay
+	inGroup(cmd)
+	err := cmd.Run()
+	if gerr := endGroup(cmd); gerr != nil && err == nil {
+		err = gerr
+	}
+	name := strings.Join(argv, " ")
+	switch {
+	case ctx.Err() != nil:
+		return Interpreter{}, fmt.Errorf("%s (%s) did not answer the version query within %v (killed): %w (%w)", name, from, queryTimeout, fs.ErrInvalid, ctx.Err())
+	case errors.Is(err, exec.ErrWaitDelay):
+		return Interpreter{}, fmt.Errorf("%s (%s) answered the version query but left a process running that holds its output open (killed): not an interpreter the scripts can use: %w", name, from, fs.ErrInvalid)
+	case err != nil:
 		msg := strings.TrimSpace(errb.String())
 		if msg != "" {
 			msg = ": " + lastLine(msg)
 		}
-		return Interpreter{}, fmt.Errorf("%s (%s) does not run as a Python interpreter%s: %w", strings.Join(argv, " "), from, msg, err)
+		return Interpreter{}, fmt.Errorf("%s (%s) does not run as a Python interpreter%s: %w", name, from, msg, err)
 	}
 	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(out.String(), "\r\n", "\n")), "\n")
 	if len(lines) != 3 {

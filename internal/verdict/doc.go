@@ -71,7 +71,9 @@
 //
 // Readers judge "verdict" again from "status" and the current claim files
 // when they have them, so a document written before an expectation changed
-// does not show a stale verdict.
+// does not show a stale verdict. A document that lists one id twice is
+// malformed: ReadInput refuses it (a failure followed by a pass must not
+// read as holding).
 //
 // # Merged document (format forkport.matrix/v1)
 //
@@ -90,4 +92,8 @@
 // (gotestsum's --jsonfile too): one JSON event per line, lines that are not
 // events ignored. A raw stream's leg comes from the caller (LegFromFileName
 // reads CI artifact names such as results-windows-latest-gostable.json).
+// Both come from outside the program: ReadInput reads at most MaxInput
+// bytes, and the text and markdown renderers show every string of a leg
+// through Printable, which escapes control characters (ESC, CR, the C1
+// controls, ...) so that a leg cannot act on the terminal it is shown on.
 package verdict

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 )
 
@@ -39,7 +40,8 @@ const MaxInput = 1 << 30
 // ReadInput reads a leg document (forkport.leg/v1) or a raw `go test -json`
 // stream, telling them apart by content: a leg document is one JSON object
 // with a "format" member; a stream is one JSON event per line. Input over
-// MaxInput bytes is an error.
+// MaxInput bytes is an error, and so is a leg document that holds one
+// claim's result twice (wrapping fs.ErrInvalid).
 func ReadInput(r io.Reader) (Input, error) {
 	return readInput(r, MaxInput)
 }
@@ -78,6 +80,9 @@ func readInput(r io.Reader, limit int64) (Input, error) {
 		if err := json.Unmarshal(trimmed, &l); err != nil {
 			return Input{}, fmt.Errorf("bad %s document: %v", Format, err)
 		}
+		if err := uniqueIDs(l.Claims); err != nil {
+			return Input{}, err
+		}
 		info, err := ParseLeg(l.Leg)
 		if err != nil {
 			return Input{}, err
@@ -93,4 +98,18 @@ func readInput(r io.Reader, limit int64) (Input, error) {
 		return Input{}, fmt.Errorf("neither a %s document nor go test -json output (it begins %q)", Format, truncate(string(bytes.TrimSpace(first)), 60))
 	}
 	return Input{Stream: s}, nil
+}
+
+// uniqueIDs refuses a leg document that holds a claim's result twice: the
+// merge would keep one of them (a failure followed by a pass would show
+// the claim holding), so the document is malformed rather than read.
+func uniqueIDs(rs []Result) error {
+	seen := make(map[string]bool, len(rs))
+	for _, r := range rs {
+		if seen[r.ID] {
+			return fmt.Errorf("bad %s document: claim %q has more than one result: %w", Format, r.ID, fs.ErrInvalid)
+		}
+		seen[r.ID] = true
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package verdict_test
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,7 +140,9 @@ func TestReadInputBounded(t *testing.T) {
 }
 
 // FuzzReadInput: a saved leg or stream is input from outside the program;
-// reading it, judging it and merging it must fail cleanly, never panic.
+// reading it, judging it and merging it must fail cleanly, never panic; a
+// leg read holds each claim once, and no control character it carries
+// reaches the rendered output. Seeds: testdata/fuzz/FuzzReadInput.
 func FuzzReadInput(f *testing.F) {
 	for _, name := range []string{"linux-pass.json", "linux-broken.json"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "streams", name))
@@ -159,9 +162,34 @@ func FuzzReadInput(f *testing.F) {
 		if in.Stream != nil {
 			leg = verdict.Evaluate(cs, in.Stream, verdict.LegInfo{Name: "linux", OS: "linux"}, "")
 		}
+		for i, r := range leg.Claims {
+			for _, o := range leg.Claims[:i] {
+				if o.ID == r.ID {
+					t.Fatalf("a leg read holds claim %q twice", r.ID)
+				}
+			}
+		}
 		m := verdict.Merge(cs, []*verdict.Leg{leg}, nil)
 		var b bytes.Buffer
+		verdict.WriteLegText(&b, leg, verdict.TextOptions{})
 		verdict.WriteMatrixText(&b, m, verdict.TextOptions{})
+		verdict.WriteLegMarkdown(&b, leg)
 		verdict.WriteMatrixMarkdown(&b, m)
+		if bad := controls(b.String()); bad != "" {
+			t.Fatalf("control characters in the output (%s):\n%s", bad, b.String())
+		}
 	})
+}
+
+// A leg document that holds a claim's result twice is malformed: merged,
+// a failure followed by a pass would show the claim holding.
+func TestReadInputRefusesDuplicateIDs(t *testing.T) {
+	doc := `{"format":"forkport.leg/v1","leg":"linux","os":"linux","claims":[
+		{"id":"fork-pid","status":"fail","verdict":"broken"},
+		{"id":"zombie","status":"pass","verdict":"holds"},
+		{"id":"fork-pid","status":"pass","verdict":"holds"}]}`
+	_, err := verdict.ReadInput(strings.NewReader(doc))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, fs.ErrInvalid)
+	assert.Contains(t, err.Error(), `claim "fork-pid" has more than one result`)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -16,6 +17,58 @@ type TextOptions struct {
 	// Color adds ANSI colours to verdicts. The caller decides: only for a
 	// terminal, never with NO_COLOR set.
 	Color bool
+}
+
+// Printable returns s with every character a terminal would act on rather
+// than show escaped as Go writes it in a quoted string: control characters
+// (ESC, CR, BS, newline and tab, DEL, the C1 controls), other characters
+// that do not print (format characters such as bidirectional overrides,
+// U+2028), and bytes that are not UTF-8 become \x1b, \r, \u202e, \xff, ...
+// A leg's text (claim ids, claims, details, script output) comes from
+// outside the program: the renderers pass every such string through
+// Printable (or printableLine), so a leg cannot move the cursor, rewrite
+// lines or change the terminal's state. A backslash stays as it is (Windows
+// paths), so the escaping is for display, not reversible.
+func Printable(s string) string { return printable(s, false) }
+
+// printableLine is Printable for a line of a program's output shown as a
+// block of its own, where a tab (as in a Go panic's traceback) keeps its
+// meaning.
+func printableLine(s string) string { return printable(s, true) }
+
+func printable(s string, keepTab bool) string {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		c := s[i]
+		clean = c >= ' ' && c < 0x7f || c == '\t' && keepTab
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\t' && keepTab, r == ' ', strconv.IsPrint(r):
+			b.WriteString(s[i : i+size])
+		default:
+			q := strconv.QuoteRuneToASCII(r) // '\x1b', '\u202e', '\n'
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// printableLines is printableLine of each line.
+func printableLines(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = printableLine(l)
+	}
+	return out
 }
 
 // OSTitle is how an OS is named in headings.
@@ -103,19 +156,22 @@ func wrapText(s string, width int) []string {
 
 // writeTable writes rows aligned in columns two spaces apart, wrapping
 // long cells onto continuation lines (the first column stays empty there).
+// Headings and cells are written Printable.
 // Widths count runes, so em dashes align; colour is applied after padding.
 func writeTable(w io.Writer, color bool, cols []column, rows [][]cell) {
 	widths := make([]int, len(cols))
+	heads := make([]string, len(cols))
 	for i, c := range cols {
-		widths[i] = utf8.RuneCountInString(c.head)
+		heads[i] = Printable(c.head)
+		widths[i] = utf8.RuneCountInString(heads[i])
 	}
 	wrapped := make([][][]string, len(rows))
 	for r, row := range rows {
 		wrapped[r] = make([][]string, len(row))
 		for i, c := range row {
-			wrapped[r][i] = wrapText(c.text, cols[i].wrap)
+			wrapped[r][i] = wrapText(Printable(c.text), cols[i].wrap)
 			if c.more != "" {
-				wrapped[r][i] = append(wrapped[r][i], wrapText(c.more, cols[i].wrap)...)
+				wrapped[r][i] = append(wrapped[r][i], wrapText(Printable(c.more), cols[i].wrap)...)
 			}
 			for _, l := range wrapped[r][i] {
 				widths[i] = max(widths[i], utf8.RuneCountInString(l))
@@ -134,10 +190,6 @@ func writeTable(w io.Writer, color bool, cols []column, rows [][]cell) {
 			b.WriteString(text)
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
-	heads := make([]string, len(cols))
-	for i, c := range cols {
-		heads[i] = c.head
 	}
 	line(heads, nil)
 	for r, row := range rows {
@@ -214,7 +266,7 @@ func Summary(l *Leg) string {
 // it) with its failing line or skip reason on the lines below; then each broken claim's commands and failing output, and the
 // run's problems.
 func WriteLegText(w io.Writer, l *Leg, opt TextOptions) {
-	fmt.Fprintln(w, LegHeading(l))
+	fmt.Fprintln(w, Printable(LegHeading(l)))
 	fmt.Fprintln(w)
 	expect := "EXPECTED ON " + strings.ToUpper(OSTitle(l.OS))
 	if l.Subject == claims.CPython {
@@ -240,9 +292,9 @@ func WriteLegText(w io.Writer, l *Leg, opt TextOptions) {
 			continue
 		}
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "%s: %s\n", r.ID, paint(opt.Color, Broken, verdictText(Broken, r.Detail)))
+		fmt.Fprintf(w, "%s: %s\n", Printable(r.ID), paint(opt.Color, Broken, verdictText(Broken, Printable(r.Detail))))
 		for _, line := range Excerpt(r.Output) {
-			fmt.Fprintln(w, "    "+line)
+			fmt.Fprintln(w, "    "+printableLine(line))
 		}
 	}
 	writeProblems(w, opt, "", l.Problems)
@@ -255,9 +307,9 @@ func writeProblems(w io.Writer, opt TextOptions, prefix string, ps []Problem) {
 		if p.Fatal {
 			word = paint(opt.Color, Broken, "error")
 		}
-		fmt.Fprintf(w, "%s: %s%s\n", word, prefix, p.Summary)
+		fmt.Fprintf(w, "%s: %s%s\n", word, Printable(prefix), Printable(p.Summary))
 		for _, line := range p.Output {
-			fmt.Fprintln(w, "    "+line)
+			fmt.Fprintln(w, "    "+printableLine(line))
 		}
 	}
 }
@@ -360,7 +412,7 @@ func WriteMatrixText(w io.Writer, m *Matrix, opt TextOptions) {
 	for _, l := range m.Legs {
 		if d, ok := uniform[l.Label]; ok {
 			gap()
-			fmt.Fprintf(w, "%s: every claim %s\n", l.Label, paint(opt.Color, NotRun, verdictText(NotRun, d)))
+			fmt.Fprintf(w, "%s: every claim %s\n", Printable(l.Label), paint(opt.Color, NotRun, verdictText(NotRun, Printable(d))))
 		}
 	}
 	for _, r := range m.Claims {
@@ -370,7 +422,7 @@ func WriteMatrixText(w io.Writer, m *Matrix, opt TextOptions) {
 				continue
 			}
 			gap()
-			fmt.Fprintf(w, "%s on %s: %s\n", r.ID, l.Label, paint(opt.Color, c.Verdict, verdictText(c.Verdict, c.Detail)))
+			fmt.Fprintf(w, "%s on %s: %s\n", Printable(r.ID), Printable(l.Label), paint(opt.Color, c.Verdict, Printable(verdictText(c.Verdict, c.Detail))))
 		}
 	}
 	for _, l := range m.Legs {
@@ -378,7 +430,7 @@ func WriteMatrixText(w io.Writer, m *Matrix, opt TextOptions) {
 	}
 	for _, n := range m.Notes {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "note: "+n)
+		fmt.Fprintln(w, "note: "+Printable(n))
 	}
 }
 
@@ -413,21 +465,23 @@ var badges = map[Verdict]string{
 }
 
 // MarkdownEscape makes s safe in a GitHub-flavoured markdown table cell:
-// it escapes pipes and backslashes, HTML, and joins lines.
+// it joins lines, escapes what does not print (Printable), then pipes and
+// backslashes, and HTML.
 func MarkdownEscape(s string) string {
-	s = strings.NewReplacer(`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "\r\n", " ", "\n", " ").Replace(s)
+	s = strings.NewReplacer("\r\n", " ", "\n", " ").Replace(s)
+	s = strings.NewReplacer(`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(Printable(s))
 	return s
 }
 
 func mdCode(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(Printable(s), "|", `\|`)
 	if strings.Contains(s, "`") {
 		return "`` " + s + " ``"
 	}
 	return "`" + s + "`"
 }
 
-func mdVerdict(v Verdict) string { return badges[v] + " " + string(v) }
+func mdVerdict(v Verdict) string { return badges[v] + " " + Printable(string(v)) }
 
 // WriteMatrixMarkdown writes a merged matrix as a GitHub-flavoured markdown
 // table (for $GITHUB_STEP_SUMMARY and the README), then the details of what
@@ -489,11 +543,11 @@ func mdDetail(id, leg string, v Verdict, detail string, output []string) string 
 	if len(ex) == 0 {
 		return "- " + text + "\n"
 	}
-	summary := fmt.Sprintf("<code>%s</code> on %s: %s", html.EscapeString(id), html.EscapeString(leg), html.EscapeString(mdVerdict(v)))
+	summary := fmt.Sprintf("<code>%s</code> on %s: %s", html.EscapeString(Printable(id)), html.EscapeString(Printable(leg)), html.EscapeString(mdVerdict(v)))
 	if detail != "" {
-		summary += " — " + html.EscapeString(detail)
+		summary += " — " + html.EscapeString(Printable(detail))
 	}
-	return fmt.Sprintf("<details><summary>%s</summary>\n\n```text\n%s\n```\n\n</details>\n\n", summary, strings.Join(ex, "\n"))
+	return fmt.Sprintf("<details><summary>%s</summary>\n\n```text\n%s\n```\n\n</details>\n\n", summary, strings.Join(printableLines(ex), "\n"))
 }
 
 func mdProblems(w io.Writer, prefix string, ps []Problem) {
@@ -504,7 +558,7 @@ func mdProblems(w io.Writer, prefix string, ps []Problem) {
 		}
 		fmt.Fprintf(w, "\n**%s** %s%s\n", word, MarkdownEscape(prefix), MarkdownEscape(p.Summary))
 		if len(p.Output) > 0 {
-			fmt.Fprintf(w, "\n```text\n%s\n```\n", strings.Join(p.Output, "\n"))
+			fmt.Fprintf(w, "\n```text\n%s\n```\n", strings.Join(printableLines(p.Output), "\n"))
 		}
 	}
 }

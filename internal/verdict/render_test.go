@@ -3,6 +3,7 @@ package verdict_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -254,4 +255,64 @@ func TestClaimsMarkdownBothSubjects(t *testing.T) {
 	verdict.WriteLegText(&b, l, verdict.TextOptions{})
 	assert.Contains(t, b.String(), "forkport linux/amd64 cpython3.11 · CPython 3.11.7\n")
 	assert.Contains(t, b.String(), "EXPECTED OF CPYTHON ON LINUX")
+}
+
+// hostileLeg is a leg document whose every string carries what a terminal
+// acts on: ESC sequences (clear screen, set the title, colour), CR, BS,
+// a C1 CSI, a bidirectional override, DEL, a byte that is not UTF-8.
+const hostileLeg = `{"format":"forkport.leg/v1","leg":"linux","os":"linux","go":"go1\u001b[2J",
+ "problems":[{"summary":"boom\u001b]0;pwned\u0007","output":["\tat x\u001b[31m","\r\u009b1A"],"fatal":false}],
+ "claims":[
+  {"id":"evil\u001b[2Jid","claim":"claims\rover\bwrite\u202e","expect":{"outcome":"holds"},
+   "status":"fail","verdict":"broken","detail":"line\u001b[1A\u007f","output":["> exec x","[stdout]","\u001b[31mred\ttab"]},
+  {"id":"ok","claim":"fine","expect":{"outcome":"holds"},"status":"skip","verdict":"not run","detail":"skip \u001b[K"}]}`
+
+// Text and markdown output escape every control character a leg carries:
+// what is left is the renderer's own newlines (and colours, when asked
+// for), and tabs in output blocks.
+func TestRenderersEscapeControlCharacters(t *testing.T) {
+	in, err := verdict.ReadInput(strings.NewReader(hostileLeg))
+	require.NoError(t, err)
+	require.NotNil(t, in.Leg)
+	m := verdict.Merge(nil, []*verdict.Leg{in.Leg}, nil)
+	for _, tt := range []struct {
+		name  string
+		write func(*bytes.Buffer)
+	}{
+		{"leg text", func(b *bytes.Buffer) { verdict.WriteLegText(b, in.Leg, verdict.TextOptions{}) }},
+		{"leg text in colour", func(b *bytes.Buffer) { verdict.WriteLegText(b, in.Leg, verdict.TextOptions{Color: true}) }},
+		{"matrix text", func(b *bytes.Buffer) { verdict.WriteMatrixText(b, m, verdict.TextOptions{}) }},
+		{"matrix text in colour", func(b *bytes.Buffer) { verdict.WriteMatrixText(b, m, verdict.TextOptions{Color: true}) }},
+		{"leg markdown", func(b *bytes.Buffer) { verdict.WriteLegMarkdown(b, in.Leg) }},
+		{"matrix markdown", func(b *bytes.Buffer) { verdict.WriteMatrixMarkdown(b, m) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			tt.write(&b)
+			out := ansi.ReplaceAllString(b.String(), "") // the renderer's own colours
+			assert.Equal(t, "", controls(out), "control characters in:\n%s", out)
+			assert.Contains(t, out, `evil\x1b[2Jid`)
+			assert.Contains(t, out, `\x7f`)
+			if !strings.Contains(tt.name, "matrix text") { // the matrix shows no output blocks
+				assert.Contains(t, out, `\x1b[31mred`+"\ttab")
+			}
+		})
+	}
+	assert.Equal(t, `a\x1b[2Jb\r\n\t\u009b\u202e\xff—\ok`, verdict.Printable("a\x1b[2Jb\r\n\t\u009b\u202e\xff—\\ok"))
+	assert.Equal(t, "plain — text", verdict.Printable("plain — text"))
+}
+
+// controls lists the characters of s that a terminal acts on, other than
+// newline and tab: C0, DEL, C1, format characters, bytes that are not
+// UTF-8.
+func controls(s string) string {
+	var bad []string
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"),
+			r < ' ' && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x202e:
+			bad = append(bad, fmt.Sprintf("%U at %d", r, i))
+		}
+	}
+	return strings.Join(bad, ", ")
 }

@@ -70,7 +70,7 @@ func greet() int {
 }
 
 func TestMain(m *testing.M) {
-	cmds := map[string]func() int{"greet": greet, "status": status}
+	cmds := map[string]func() int{"greet": greet, "status": status, "forkpooled": forkpooled}
 	if os.Getenv(helperEnv) == "main-clash" {
 		cmds[procstest.Supervisor] = greet
 	}

@@ -108,7 +108,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 		return nil, err
 	}
 	if o.from != "" {
-		leg, err := a.readLeg(o.from, subjectLeg(o.leg, o.subject), all, suites)
+		leg, err := a.readLeg(o.from, o.leg, o.subject, all, suites)
 		if err != nil {
 			return nil, err
 		}
@@ -185,15 +185,6 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	leg.Time = a.now().UTC().Format(time.RFC3339)
 	leg.WineVersion = wineVersion
 	return leg, nil
-}
-
-// subjectLeg is the leg name -leg gives, with the subject -subject adds to
-// it, for a raw go test -json stream read with -from.
-func subjectLeg(leg, subject string) string {
-	if leg == "" || subject == claims.Procs || strings.Contains(leg, " ") {
-		return leg
-	}
-	return leg + " " + subject
 }
 
 // hostLeg is the leg this machine runs: its own (GOOS/GOARCH of the go
@@ -319,9 +310,10 @@ func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern stri
 	return nil, fmt.Errorf("running go test: %v", err)
 }
 
-// readLeg reads a saved leg: a leg document, or a raw stream judged here
-// (its leg from legName or the file name).
-func (a *app) readLeg(path, legName string, cs []*claims.Claim, suites []suite) (*verdict.Leg, error) {
+// readLeg reads a saved leg of subject: a leg document, which must be of
+// that subject, or a raw stream judged here (its leg from legName or the
+// file name; a name that states no subject is taken for subject's).
+func (a *app) readLeg(path, legName, subject string, cs []*claims.Claim, suites []suite) (*verdict.Leg, error) {
 	in, err := a.readInput(path)
 	if err != nil {
 		return nil, err
@@ -330,6 +322,9 @@ func (a *app) readLeg(path, legName string, cs []*claims.Claim, suites []suite) 
 		if err := checkLegName(path, in.Leg, legName); err != nil {
 			return nil, err
 		}
+		if got := subjectOf(in.Leg.Subject); got != subject {
+			return nil, fmt.Errorf("%s is the %s leg, not %s", path, in.Leg.Leg, subjectLegOf(in.Leg.Info(), subject))
+		}
 		m := verdict.Merge(cs, []*verdict.Leg{in.Leg}, nil)
 		return rejudged(in.Leg, m), nil
 	}
@@ -337,7 +332,31 @@ func (a *app) readLeg(path, legName string, cs []*claims.Claim, suites []suite) 
 	if err != nil {
 		return nil, err
 	}
+	if info.Subject == "" && subject != claims.Procs && !strings.Contains(legName, " ") {
+		info.Subject, info.Name = subject, info.Name+" "+subject
+	}
+	if got := subjectOf(info.Subject); got != subject {
+		return nil, fmt.Errorf("%s is named as the %s leg, not %s", path, info.Name, subjectLegOf(info, subject))
+	}
 	return verdict.EvaluateSuites(verdictSuites(suites), in.Stream, info), nil
+}
+
+// subjectOf is a leg's subject, claims.Procs when it names none.
+func subjectOf(s string) string {
+	if s == "" {
+		return claims.Procs
+	}
+	return s
+}
+
+// subjectLegOf names, for messages, the leg of info's OS that subject
+// wants: "linux cpython", "linux procs".
+func subjectLegOf(info verdict.LegInfo, subject string) string {
+	base := info.OS
+	if info.Wine {
+		base = verdict.WineLeg
+	}
+	return base + " " + subject
 }
 
 // rejudged is leg with its claims replaced by the merged matrix's single
@@ -402,14 +421,14 @@ func legOf(path, name string) (verdict.LegInfo, error) {
 }
 
 func (a *app) readInput(path string) (verdict.Input, error) {
-	f, err := os.Open(a.abs(path))
+	f, err := a.openInput(path)
 	if err != nil {
-		return verdict.Input{}, fmt.Errorf("cannot read %s: %v", path, unwrapPath(err))
+		return verdict.Input{}, err
 	}
 	defer f.Close()
 	in, err := verdict.ReadInput(f)
 	if err != nil {
-		return in, fmt.Errorf("%s: %v", path, err)
+		return in, fmt.Errorf("%s: %w", path, err)
 	}
 	return in, nil
 }

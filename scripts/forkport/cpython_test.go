@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/forkport/forkport/internal/claims"
 	"github.com/forkport/forkport/internal/cpython"
 	"github.com/forkport/forkport/internal/testutil"
 	"github.com/forkport/forkport/internal/verdict"
@@ -225,4 +227,95 @@ func TestReadmeWithCPython(t *testing.T) {
 	h2 := newHarness(t, root2, "linux-pass.json", 0)
 	assert.Equal(t, exitError, h2.run("readme", "-linux", linuxDoc, "-cpython", pyRaw, "-wine", wineRaw))
 	assert.Contains(t, h2.stderr.String(), "state no expectation for the cpython subject")
+}
+
+// cpythonOwnModule is cpythonModule with blocks whose CPython expectation
+// on Linux is not procs' (which holds there): a result then shows whose
+// expectations judged it.
+func cpythonOwnModule(t *testing.T) string {
+	t.Helper()
+	root := cpythonModule(t, true)
+	paths, err := filepath.Glob(filepath.Join(root, "testdata", "script", "*.txtar"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		block := "# expect cpython:\n#   linux: holds\n"
+		require.Contains(t, string(data), block, p)
+		data = []byte(strings.Replace(string(data), block, "# expect cpython:\n#   linux: differs — CPython's own reason\n", 1))
+		require.NoError(t, os.WriteFile(p, data, 0o666))
+	}
+	return root
+}
+
+// savedLeg is a leg document of the given subject on linux/amd64 in which
+// fork-pid and exec-replaces passed, judged (wrongly, on purpose) as
+// holding: -from judges it again.
+func savedLeg(subject string) string {
+	name, extra := "linux/amd64", ""
+	if subject == "cpython" {
+		name, extra = "linux/amd64 cpython3.12", `"subject":"cpython","subject_version":"3.12.1",`
+	}
+	return `{"format":"forkport.leg/v1","leg":"` + name + `","os":"linux","arch":"amd64","wine":false,` + extra + `
+ "claims":[{"id":"fork-pid","claim":"c","expect":{"outcome":"holds"},"status":"pass","verdict":"holds"},
+  {"id":"exec-replaces","claim":"c","expect":{"outcome":"holds"},"status":"pass","verdict":"holds"}]}`
+}
+
+// -subject cpython -from FILE judges a saved CPython leg, and a raw
+// go test -json stream of TestScriptsCPython, by the claims' "expect
+// cpython:" blocks and names the leg as CPython's; a saved leg of the
+// other subject is refused.
+func TestFromReadsTheCPythonLeg(t *testing.T) {
+	h := newHarness(t, cpythonOwnModule(t), "", 0)
+	dir := testutil.TempDir(t)
+	doc := filepath.Join(dir, "saved.json")
+	require.NoError(t, os.WriteFile(doc, []byte(savedLeg("cpython")), 0o666))
+	procsDoc := filepath.Join(dir, "saved-procs.json")
+	require.NoError(t, os.WriteFile(procsDoc, []byte(savedLeg("procs")), 0o666))
+	stream, err := os.ReadFile(fixtureStream("linux-cpython-pass.json"))
+	require.NoError(t, err)
+	raw := filepath.Join(dir, "events.json") // a name that says no leg
+	require.NoError(t, os.WriteFile(raw, stream, 0o666))
+	named := filepath.Join(dir, "results-ubuntu-latest.json") // says linux, not the subject
+	require.NoError(t, os.WriteFile(named, stream, 0o666))
+
+	own := claims.Expectation{Outcome: claims.Differs, Reason: "CPython's own reason"}
+	for _, tt := range []struct {
+		name string
+		args []string
+		leg  string
+	}{
+		{"saved verdict document", []string{"-from", doc}, "linux/amd64 cpython3.12"},
+		{"raw stream with -leg linux", []string{"-from", raw, "-leg", "linux"}, "linux cpython"},
+		{"raw stream named by its file", []string{"-from", named}, "linux cpython"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-subject", "cpython"}, tt.args...)
+			require.Equal(t, exitOK, h.run(append(args, "-format", "json")...), h.stderr.String())
+			var leg verdict.Leg
+			require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &leg))
+			assert.Equal(t, tt.leg, leg.Leg)
+			assert.Equal(t, "cpython", leg.Subject)
+			got := map[string]verdict.Result{}
+			for _, r := range leg.Claims {
+				got[r.ID] = r
+			}
+			for _, id := range []string{"fork-pid", "exec-replaces"} {
+				assert.Equal(t, own, got[id].Expect, id)
+				assert.Equal(t, verdict.DiffersAsExpected, got[id].Verdict, id)
+			}
+
+			require.Equal(t, exitOK, h.run(args...), h.stderr.String())
+			assert.Regexp(t, `^forkport `+regexp.QuoteMeta(tt.leg)+`( ·|\n)`, h.stdout.String())
+			assert.Contains(t, h.stdout.String(), "EXPECTED OF CPYTHON ON LINUX")
+			assert.Contains(t, h.stdout.String(), "differs — CPython's own reason")
+		})
+	}
+
+	assert.Equal(t, exitError, h.run("-subject", "cpython", "-from", procsDoc))
+	assert.Contains(t, h.stderr.String(), "saved-procs.json is the linux/amd64 leg, not linux cpython")
+	assert.Equal(t, exitError, h.run("-from", doc))
+	assert.Contains(t, h.stderr.String(), "saved.json is the linux/amd64 cpython3.12 leg, not linux procs")
+	assert.Equal(t, exitError, h.run("-subject", "cpython", "-from", raw, "-leg", "linux procs"))
+	assert.Contains(t, h.stderr.String(), "events.json is named as the linux leg, not linux cpython")
 }

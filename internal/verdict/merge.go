@@ -133,6 +133,9 @@ func Merge(cs []*claims.Claim, legs []*Leg, files []string) *Matrix {
 			cell := Cell{Status: r.Status, Verdict: r.Verdict, Detail: r.Detail, Output: r.Output}
 			if c := byID[r.ID]; c != nil {
 				cell.Verdict = Decide(c, l.Info(), r.Status)
+				if why := staleExpectation(c, l.Info(), r); why != "" {
+					cell.Verdict, cell.Detail = Broken, why
+				}
 			} else {
 				exp := row.Expect
 				if l.Subject == claims.CPython {
@@ -243,4 +246,16 @@ func (m *Matrix) Filter(re *regexp.Regexp) {
 		}
 	}
 	m.Claims = keep
+}
+
+// staleExpectation says why a pass recorded in a leg document does not
+// speak for claim c's header as it is now: the script ran the lines of
+// the expectation the document records ([holds] or [differs]), and a pass
+// of those lines says nothing about another expectation. "" when it does.
+func staleExpectation(c *claims.Claim, leg LegInfo, r Result) string {
+	now := leg.Expectation(c).Outcome
+	if r.Status != StatusPass || r.Expect.Outcome == "" || now == "" || r.Expect.Outcome == now {
+		return ""
+	}
+	return fmt.Sprintf("the leg ran against %s: %s; the header now says %s: run it again", leg.OS, r.Expect.Outcome, now)
 }

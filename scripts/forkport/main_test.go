@@ -366,14 +366,18 @@ func TestCheckFromLegDocumentIsJudgedAgain(t *testing.T) {
 	doc := filepath.Join(testutil.TempDir(t), "leg.json")
 	require.Equal(t, exitOK, h.run("-json", doc))
 
-	// The expectation changes after the document was written.
+	// The expectation changes after the document was written: the pass
+	// was of the lines the old expectation ran ([holds]), so it speaks
+	// for the new one no more, and the claim is broken until run again.
 	p := filepath.Join(root, "testdata", "script", "fork-pid.txtar")
 	data, err := os.ReadFile(p)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(p, bytes.Replace(data, []byte("#   linux: holds"), []byte("#   linux: differs — now it differs"), 1), 0o666))
-	require.Equal(t, exitOK, h.run("-from", doc))
-	assert.Contains(t, h.stdout.String(), "differs — now it differs")
-	assert.Regexp(t, `fork-pid .*differs as expected`, h.stdout.String())
+	require.Equal(t, exitFailed, h.run("-from", doc))
+	assert.Contains(t, h.stdout.String(), "differs — now it differs", "the header's words are today's")
+	assert.Regexp(t, `fork-pid .*broken`, h.stdout.String())
+	assert.Contains(t, h.stdout.String(), "the leg ran against linux: holds; the header now says differs: run it again")
+	assert.NotRegexp(t, `fork-pid .*differs as expected`, h.stdout.String())
 
 	require.Equal(t, exitError, h.run("-from", doc, "-leg", "windows"))
 	assert.Contains(t, h.stderr.String(), "is the linux/amd64 leg, not windows")

@@ -71,7 +71,11 @@
 //
 // Readers judge "verdict" again from "status" and the current claim files
 // when they have them, so a document written before an expectation changed
-// does not show a stale verdict. A document that lists one id twice is
+// does not show a stale verdict: a pass recorded under another outcome
+// than the header's now ("expect" says holds, the header differs, or the
+// other way) is broken, "run it again", since the script ran the lines of
+// the old outcome ([holds] or [differs]); a changed reason alone is only
+// re-worded. A document that lists one id twice is
 // malformed: ReadInput refuses it (a failure followed by a pass must not
 // read as holding).
 //

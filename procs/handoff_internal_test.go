@@ -141,8 +141,18 @@ func FuzzParseMarker(f *testing.F) {
 func FuzzUnframe(f *testing.F) {
 	f.Add(frame(testNonce, testFP, []byte("state")))
 	f.Add([]byte("forkport\x02"))
+	// testdata/fuzz/FuzzUnframe has headers announcing just under 4 GiB
+	// and exactAlloc, with 3 bytes of payload: the buffer grows with the
+	// bytes that come, past exactAlloc.
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := unframe(bytes.NewReader(b), testNonce, testFP)
+		var got []byte
+		var err error
+		n := allocated(func() { got, err = unframe(bytes.NewReader(b), testNonce, testFP) })
+		// One allocation of exactAlloc at most on trust of the header;
+		// beyond it, memory in proportion to the bytes that came.
+		if limit := uint64(exactAlloc + 4*len(b) + allocAllowance); n > limit {
+			t.Fatalf("unframe allocated %d bytes for %d bytes of input, over the bound of %d", n, len(b), limit)
+		}
 		if err == nil && len(got) > len(b) {
 			t.Fatalf("a payload of %d bytes from %d bytes of input", len(got), len(b))
 		}

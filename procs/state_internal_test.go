@@ -2,7 +2,6 @@ package procs
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand"
 	"net/netip"
@@ -329,31 +328,69 @@ func fuzzValue() fuzzState {
 	}
 }
 
+// Bounds on what a decode may allocate, for the fuzz targets: a fixed
+// multiple of the input and a fixed allowance (the slabs a first small
+// value of each type takes, the variables' fresh zero values). The
+// multiple is the largest ratio, over fuzzState's types, of the memory an
+// element takes to the fewest bytes that encode it (a string in a
+// []string: 16 to 1; a map entry: its slot in the table to the fewest
+// bytes of its key and value), with room to spare; a count bounded by the
+// bytes left but not divided by the element's encoded size exceeds it
+// (136 to 1 for []wide), as does a map table sized by a count that is not
+// bounded at all.
+const (
+	allocPerInputByte = 64
+	allocAllowance    = 1 << 20
+)
+
+// checkAllocBound fails t if decoding in took more than the bounds allow.
+func checkAllocBound(t *testing.T, what string, in []byte, n uint64) {
+	t.Helper()
+	if limit := uint64(allocPerInputByte*len(in) + allocAllowance); n > limit {
+		t.Fatalf("%s allocated %d bytes for %d bytes of input, over the bound of %d", what, n, len(in), limit)
+	}
+}
+
 // FuzzDecodeState feeds the decoder arbitrary bytes: it must return an
-// error or a value, never panic, hang, or allocate far beyond the input.
-// The variables are all of direct-path types: values of gob-path types are
-// decoded by encoding/gob, which is not hardened against adversarial input
-// (its documentation says so) and is reached only after the hand-off's
-// checks (see the package documentation's trust model).
+// error or a value, never panic, hang, or allocate more than a fixed
+// multiple of its input (checkAllocBound). The variables are all of
+// direct-path types: values of gob-path types are decoded by
+// encoding/gob, which is not hardened against adversarial input (its
+// documentation says so) and is reached only after the hand-off's checks
+// (see the package documentation's trust model).
 func FuzzDecodeState(f *testing.F) {
 	v, n, s := fuzzValue(), listOf(5), "str"
-	b, err := encodeVars(vars(&v, &n, &s))
+	w, z := []wide{{Name: "w"}}, map[struct{}]struct{}{{}: {}}
+	b, err := encodeVars(vars(&v, &n, &s, &w, &z))
 	require.NoError(f, err)
 	f.Add(b)
 	f.Add(b[:len(b)/2])
 	f.Add([]byte{})
 	f.Add(payload("v0", tagDirect, binary.AppendUvarint(nil, 1<<33+1)))
+	// The edge cases of the bounds: a count of wide elements that the
+	// bytes left hold only if it is not divided by their size, and a list
+	// at the depth limit (64 KiB and 180 KiB, made here rather than
+	// stored; one level deeper is TestStateDepthLimit's, as each such
+	// input costs the fuzzer a decode and an encode of 20,000 levels);
+	// testdata/fuzz/FuzzDecodeState has the maps of zero-size keys
+	// claiming 2 and 2^20 entries.
+	f.Add(payload("v3", tagDirect, append(binary.AppendUvarint(nil, 1<<16+1), make([]byte, 1<<16)...)))
+	f.Add(payload("v1", tagDirect, nested(maxDepth)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v fuzzState
 		var n *node
 		var s string
-		err := decodeVars(b, vars(&v, &n, &s))
+		var w []wide
+		var z map[struct{}]struct{}
+		decoded := vars(&v, &n, &s, &w, &z)
+		var err error
+		checkAllocBound(t, "decoding", b, allocated(func() { err = decodeVars(b, decoded) }))
 		if err != nil {
 			return
 		}
-		// Whatever decoded must encode again: it is a well-formed value.
-		_, err = encodeVars(vars(&v, &n, &s))
-		if err != nil && !errors.Is(err, errTooDeep) {
+		// Whatever decoded must encode again: it is a well-formed value,
+		// no deeper than the encoder sends.
+		if _, err = encodeVars(decoded); err != nil {
 			t.Fatalf("a decoded value does not encode: %v", err)
 		}
 	})

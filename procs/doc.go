@@ -88,15 +88,22 @@
 //
 // A forked child is the program started again with FORKPORT_FORK in its
 // environment, so anyone who can start the program can set that variable.
-// The hand-off is built so that a child takes state only from a parent
-// running the same program (on Linux and Windows; from its parent, whoever
-// that is, on macOS and the BSDs), over a channel that parent made for it,
-// and never decodes bytes laid out by another build:
+// The hand-off is built so that a child takes state only from its parent,
+// over a channel that parent made (on Linux, macOS and FreeBSD 13 or
+// later; on Windows and the other BSDs, over a channel the parent passed
+// it, whoever made it), from a parent running the same program (checked on
+// Linux and Windows), and never decodes bytes laid out by another build:
 //
 //   - Fork hands the state over a channel it makes for that child alone (a
 //     socketpair on Unix, two pipes on Windows), tied to the marker by a
 //     random nonce. The child refuses a channel that is not a socket or a
-//     pipe.
+//     pipe, and on Unix one whose other end its parent did not make: a
+//     socketpair's peer credentials name the process that called
+//     socketpair(2) (SO_PEERCRED on Linux, LOCAL_PEERCRED's cr_pid on
+//     FreeBSD 13 and later; on macOS LOCAL_PEERPID, the last process to
+//     use the other end, which only the parent ever does). A socket made
+//     by another process and passed to the starter is refused before a
+//     byte is read.
 //   - The child checks that its parent is the process the marker names. On
 //     Linux it also checks that the parent runs the same executable file
 //     (through /proc, so a renamed or deleted file still compares); on
@@ -104,13 +111,23 @@
 //     created before the child (not a stranger that reused a dead
 //     parent's PID) and running the same image. macOS and the BSDs check
 //     the parent's PID only: there, any program that starts this one with
-//     a marker naming itself passes the check.
+//     a marker naming itself, over a channel it made, passes the check.
+//   - A Linux parent that is not dumpable (it changed its user or group
+//     after it started, as a root daemon that drops to nobody and then
+//     forks, or it runs with file capabilities) does not let its child
+//     read /proc/PID/exe. The child then skips the executable comparison
+//     and relies on the two checks that remain: the parent made the
+//     channel, so only the parent writes on it, and the fingerprint the
+//     parent writes covers its executable file, so an honest parent
+//     running another file is still refused, as another build. Fork works
+//     after such a drop.
 //   - The state's header carries the nonce and a fingerprint of the build:
 //     the Go version, the executable file's identity (size, modification
 //     time, and device and inode on Unix) and the layout of every copied
-//     variable's type. A child refuses a state whose fingerprint is not its
-//     own before it reads the payload. The fingerprint tells builds apart;
-//     it authenticates nothing (anyone with the file can compute it).
+//     variable's type (kinds, names, sizes, field names and offsets). A
+//     child refuses a state whose fingerprint is not its own before it
+//     reads the payload. The fingerprint tells builds apart; it
+//     authenticates nothing (anyone with the file can compute it).
 //   - Fork waits for the child's answer, so the parent is alive, and its
 //     PID its own, while the child checks it.
 //   - A set-user-ID or set-group-ID program refuses the marker outright:
@@ -122,10 +139,20 @@
 //     given; a procs program started with a stale marker refuses to run.
 //
 // A child that refuses exits with status 70 and says why on stderr, and its
-// parent's Fork returns the same reason. What the checks do not stop is a
-// process running the same executable with a forged marker (and, on macOS
-// and the BSDs, any starter): it controls that program's start anyway, as
-// it controls its arguments and environment.
+// parent's Fork returns the same reason. The checks stop a process that is
+// not the child's parent, and a parent's channel or PID that a stranger
+// took over; they do not stop a process running as the same user (or as
+// root), which can hand a child state it forged in ways no check at the
+// child's start can tell from a real Fork: it can make the channel and
+// then execute this program itself (a process keeps its PID, and so stays
+// the channel's maker, across exec), make itself not dumpable on Linux
+// (so its executable is not compared) and compute the fingerprint from the
+// file, or, on Windows, start the child with a spoofed parent process
+// (PROC_THREAD_ATTRIBUTE_PARENT_PROCESS) and handles of its own. Such a
+// process could as well debug the child or write to its memory: the
+// operating system does not separate processes of one user, and neither
+// can the hand-off. It controls the program's start anyway, as it
+// controls its arguments and environment.
 //
 // The decoder treats the state as untrusted all the same: every count is
 // bounded by the bytes that remain, nesting through pointers, slices and

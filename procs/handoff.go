@@ -15,11 +15,13 @@ package procs
 //
 // The child's Init checks, before it reads a byte of state: that the
 // channel is of the kind the parent makes (a socket or pipes: not a file
-// or terminal the starter left at that number), and that its parent is the
-// process the marker names and runs the same executable (Linux: the same
-// file, through /proc; Windows: the same image path, and a parent created
-// before the child, so not a process that reused a dead parent's PID;
-// other Unix systems: the parent PID only). Then it checks the header: the
+// or terminal the starter left at that number) and, on Unix, that its
+// parent made it (the socketpair's peer credentials, where the system
+// reports them), and that its parent is the process the marker names and
+// runs the same executable (Linux: the same file, through /proc, unless
+// the parent is not dumpable; Windows: the same image path, and a parent
+// created before the child, so not a process that reused a dead parent's
+// PID; other Unix systems: the parent PID only). Then it checks the header: the
 // nonce the marker carries, and the fingerprint of its own build: a hash
 // of the Go version, the executable file's identity and the layout of every
 // variable declared with Copy. A build that differs from the parent's (an

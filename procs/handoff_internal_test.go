@@ -2,6 +2,7 @@ package procs
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"io/fs"
 	"reflect"
@@ -52,6 +53,27 @@ func TestUnframeRefuses(t *testing.T) {
 			_, err := unframe(bytes.NewReader(tt.in), testNonce, testFP)
 			assert.ErrorIs(t, err, tt.isErr)
 			assert.ErrorContains(t, err, tt.says)
+		})
+	}
+}
+
+func TestUnframeComparesEveryByte(t *testing.T) {
+	// A nonce or fingerprint that differs from the expected one in any
+	// single byte, first, middle or last, is refused: a comparison of a
+	// prefix would let a forger who guesses half the bytes through.
+	state := []byte("0123456789")
+	for _, i := range []int{0, 1, 7, 8, 14, 15} {
+		nonce, fp := testNonce, testFP
+		nonce[i] ^= 0x80
+		fp[i] ^= 0x01
+		t.Run(fmt.Sprintf("nonce byte %d", i), func(t *testing.T) {
+			_, err := unframe(bytes.NewReader(frame(nonce, testFP, state)), testNonce, testFP)
+			assert.ErrorIs(t, err, errCorrupt)
+			assert.ErrorContains(t, err, "nonce differs")
+		})
+		t.Run(fmt.Sprintf("fingerprint byte %d", i), func(t *testing.T) {
+			_, err := unframe(bytes.NewReader(frame(testNonce, fp, state)), testNonce, testFP)
+			assert.ErrorIs(t, err, errOtherBuild)
 		})
 	}
 }
@@ -119,8 +141,18 @@ func FuzzParseMarker(f *testing.F) {
 func FuzzUnframe(f *testing.F) {
 	f.Add(frame(testNonce, testFP, []byte("state")))
 	f.Add([]byte("forkport\x02"))
+	// testdata/fuzz/FuzzUnframe has headers announcing just under 4 GiB
+	// and exactAlloc, with 3 bytes of payload: the buffer grows with the
+	// bytes that come, past exactAlloc.
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := unframe(bytes.NewReader(b), testNonce, testFP)
+		var got []byte
+		var err error
+		n := allocated(func() { got, err = unframe(bytes.NewReader(b), testNonce, testFP) })
+		// One allocation of exactAlloc at most on trust of the header;
+		// beyond it, memory in proportion to the bytes that came.
+		if limit := uint64(exactAlloc + 4*len(b) + allocAllowance); n > limit {
+			t.Fatalf("unframe allocated %d bytes for %d bytes of input, over the bound of %d", n, len(b), limit)
+		}
 		if err == nil && len(got) > len(b) {
 			t.Fatalf("a payload of %d bytes from %d bytes of input", len(got), len(b))
 		}
@@ -146,4 +178,21 @@ func TestFingerprintTellsBuildsApart(t *testing.T) {
 	} {
 		assert.NotEqual(t, base, other, name)
 	}
+}
+
+func TestFingerprintComparesFieldNames(t *testing.T) {
+	// Two builds of one type, rec, whose two fields of the same type
+	// swapped places: the same type name, size, kinds and offsets, so
+	// only the field names tell the builds apart, and the codec, which
+	// sends fields by position, would decode A's value into B.
+	older := func() []copyVar {
+		type rec struct{ A, B int }
+		return vars(&rec{})
+	}()
+	newer := func() []copyVar {
+		type rec struct{ B, A int }
+		return vars(&rec{})
+	}()
+	require.Equal(t, older[0].ptr.Type().String(), newer[0].ptr.Type().String(), "one type name in both builds")
+	assert.NotEqual(t, buildFingerprint("go1", "exe", older), buildFingerprint("go1", "exe", newer))
 }

@@ -1,6 +1,7 @@
 package procs
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -19,6 +20,16 @@ func selfExe() (string, error) { return "/proc/self/exe", nil }
 // executable file (device and inode, through /proc, so a renamed or
 // deleted file still compares). Fork waits for the child's answer, so the
 // parent is alive while it is checked.
+//
+// A parent that is not dumpable (it changed its user or group after it
+// started, as a root daemon that drops to nobody and then forks, or it runs
+// with file capabilities) does not let a process of its user read its
+// /proc/PID/exe. The executable is then not compared: openHandoff has
+// checked that the parent made the channel (SO_PEERCRED), so only the
+// parent writes on it, and the fingerprint in the header it writes covers
+// its executable file, so a parent running another file is still refused,
+// as another build. What is lost is only a check that a parent lying about
+// its fingerprint could pass anyway (see the trust model).
 func checkParent(pid int) error {
 	if ppid := syscall.Getppid(); ppid != pid {
 		return fmt.Errorf("started by process %d, not by process %d that the fork marker names: %w", ppid, pid, fs.ErrPermission)
@@ -28,13 +39,26 @@ func checkParent(pid int) error {
 		return fmt.Errorf("this program's executable: %w", os.NewSyscallError("stat", err))
 	}
 	p := "/proc/" + strconv.Itoa(pid) + "/exe"
-	if err := syscall.Stat(p, &parent); err != nil {
+	if err := syscall.Stat(p, &parent); errors.Is(err, fs.ErrPermission) {
+		return nil // not dumpable: see above
+	} else if err != nil {
 		return fmt.Errorf("the parent's executable: %w", &fs.PathError{Op: "stat", Path: p, Err: err})
 	}
 	if self.Dev != parent.Dev || self.Ino != parent.Ino {
 		return fmt.Errorf("the parent, process %d, runs another executable than this one: %w", pid, fs.ErrPermission)
 	}
 	return nil
+}
+
+// channelMaker returns the PID of the process that made the socketpair fd
+// is one end of: SO_PEERCRED on a socketpair reports the credentials its
+// maker had when it called socketpair(2), whoever holds the other end now.
+func channelMaker(fd int) (int, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockopt SO_PEERCRED", err)
+	}
+	return int(cred.Pid), nil
 }
 
 // recvmsgFlags are the flags a pre-started child receives its files with:

@@ -44,9 +44,31 @@ func openHandoff(ids []uintptr) (childEnd, error) {
 	if st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {
 		return childEnd{}, fmt.Errorf("descriptor %d is not the socket a parent's Fork makes: %w", ids[0], fs.ErrPermission)
 	}
+	if err := checkChannelMaker(int(ids[0])); err != nil {
+		return childEnd{}, err
+	}
 	f := os.NewFile(ids[0], "fork-handoff")
 	keepInherited(f)
 	return newChildEnd(f, f), nil
+}
+
+// checkChannelMaker refuses a channel whose other end this process's
+// parent did not make: a socketpair's peer credentials are those of the
+// process that called socketpair(2) (see channelMaker), so a socket that
+// another process made and passed to the starter, or to the parent, is
+// refused. checkParent then checks that the parent is the process the
+// marker names; so the channel comes from that process. Where the system
+// does not say who made a socket (channelMaker returns -1) only the
+// parent is checked.
+func checkChannelMaker(fd int) error {
+	maker, err := channelMaker(fd)
+	if err != nil {
+		return fmt.Errorf("finding who made the channel, descriptor %d: %w", fd, err)
+	}
+	if ppid := syscall.Getppid(); maker >= 0 && maker != ppid {
+		return fmt.Errorf("the channel was made by process %d, not by this process's parent, process %d: %w", maker, ppid, fs.ErrPermission)
+	}
+	return nil
 }
 
 // fileID is the device and inode of an executable, part of its identity.

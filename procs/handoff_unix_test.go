@@ -3,12 +3,15 @@
 package procs_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/forkport/forkport/internal/testutil"
+	"github.com/forkport/forkport/procs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -71,5 +74,84 @@ func TestForgedHandoffIsRefused(t *testing.T) {
 		n, _ := ours.Read(reply)
 		assertRefused(t, cmd, stderr, "another build of this program")
 		assert.Contains(t, string(reply[:n]), "another build of this program", "the parent is told why")
+	})
+}
+
+func init() { procs.Register("make-channel", makeChannelEntry) }
+
+// makeChannelEntry makes a socketpair and sends both ends, over the
+// socket it inherited, to the process that forked it: it plays a process
+// that is not a victim's parent but made the victim's channel.
+func makeChannelEntry() {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		err = syscall.Sendmsg(int(procs.Inherited()[0].Fd()), []byte{'c'}, syscall.UnixRights(fds[:]...), nil, 0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "make-channel:", err)
+		procs.Exit(1)
+	}
+}
+
+// strangersChannel returns the two ends of a socketpair that another
+// process made (and has exited), and that process's PID.
+func strangersChannel(t *testing.T) (ours, theirs *os.File, maker int) {
+	t.Helper()
+	recv, send := socketpair(t)
+	p := forkWith(t, "make-channel", &procs.Attr{Files: []*os.File{send}, Group: true}, func() {})
+	require.Zero(t, waitCode(t, p))
+	oob := make([]byte, syscall.CmsgSpace(2*4))
+	_, oobn, _, _, err := syscall.Recvmsg(int(recv.Fd()), make([]byte, 1), oob, 0)
+	require.NoError(t, err)
+	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	fds, err := syscall.ParseUnixRights(&msgs[0])
+	require.NoError(t, err)
+	require.Len(t, fds, 2)
+	ours, theirs = os.NewFile(uintptr(fds[0]), "stranger's"), os.NewFile(uintptr(fds[1]), "stranger's")
+	t.Cleanup(func() { ours.Close(); theirs.Close() })
+	return ours, theirs, p.Pid
+}
+
+// TestStrangersChannelIsRefused is the attack: a process that is
+// not the child's parent makes the channel and passes it on; the child is
+// started by the right parent, running the right program, with a marker
+// naming that parent, and the forger writes the header and state this
+// build's own Fork would write (its fingerprint is computable from the
+// file). The child must refuse the channel before it reads a byte: with a
+// fork marker, not take the state; with a pool marker, not even announce
+// itself ready for a request (which would carry argv, environment and
+// directory).
+func TestStrangersChannelIsRefused(t *testing.T) {
+	t.Parallel()
+	t.Run("fork marker", func(t *testing.T) {
+		ours, theirs, maker := strangersChannel(t)
+		m, nonce := forgedMarker(t, os.Getpid(), "3")
+		out := newReport(t)
+		forkMu.Lock()
+		forkCase.Out = out // the forger's state: the entry point reports there
+		framed, err := procs.HandoffFrame(nonce)
+		forkMu.Unlock()
+		require.NoError(t, err)
+		cmd, stderr := startForged(t, exe(t), m, theirs)
+		theirs.Close()
+		_, _ = ours.Write(framed) // fails once the child has refused and gone
+		assertRefused(t, cmd, stderr, fmt.Sprintf("the channel was made by process %d, not by this process's parent, process %d", maker, os.Getpid()))
+		assert.NoFileExists(t, out, "the entry point ran with the forger's state")
+	})
+	t.Run("pool marker", func(t *testing.T) {
+		ours, theirs, maker := strangersChannel(t)
+		m, _ := forgedMarker(t, os.Getpid(), "3")
+		m = strings.Replace(m, "FORKPORT_FORK=2 ", "FORKPORT_FORK=2p ", 1)
+		m = strings.TrimSuffix(m, "report") + "prestarted"
+		cmd, stderr := startForged(t, exe(t), m, theirs)
+		theirs.Close()
+		// The child writes its ready byte only once it trusts the channel;
+		// a refusing child exits, and the read sees the end of it.
+		n, _ := ours.Read(make([]byte, 1))
+		assert.Zero(t, n, "the child announced itself ready on a stranger's channel")
+		ours.Close() // a waiting child retires
+		assertRefused(t, cmd, stderr, fmt.Sprintf("the channel was made by process %d", maker))
 	})
 }

@@ -59,43 +59,63 @@ func fileID(os.FileInfo) string { return "" }
 // image. The creator's PID is what Windows recorded at creation; Fork waits
 // for the child's answer, so the parent is alive while it is checked.
 func checkParent(pid int) error {
+	f, err := parentFactsOf(pid)
+	if err != nil {
+		return err
+	}
+	return judgeParent(pid, f)
+}
+
+// parentFacts is what checkParent decides on.
+type parentFacts struct {
+	creator                int   // the PID Windows recorded as this process's creator
+	parentStart, selfStart int64 // creation times, in ns since 1601
+	parentImage, selfImage string
+}
+
+// parentFactsOf gathers the facts about process pid and this one; only
+// the creator if that is not pid.
+func parentFactsOf(pid int) (parentFacts, error) {
+	var f parentFacts
 	var pbi windows.PROCESS_BASIC_INFORMATION
 	// Safe: pbi is the structure ProcessBasicInformation fills, passed
 	// with its own size; the call writes nothing past it.
 	err := windows.NtQueryInformationProcess(windows.CurrentProcess(), windows.ProcessBasicInformation,
 		unsafe.Pointer(&pbi), uint32(unsafe.Sizeof(pbi)), nil)
 	if err != nil {
-		return fmt.Errorf("finding this process's creator: %w", err)
+		return f, fmt.Errorf("finding this process's creator: %w", err)
 	}
-	if creator := int(pbi.InheritedFromUniqueProcessId); creator != pid {
-		return fmt.Errorf("started by process %d, not by process %d that the fork marker names: %w", creator, pid, fs.ErrPermission)
+	if f.creator = int(pbi.InheritedFromUniqueProcessId); f.creator != pid {
+		return f, nil
 	}
 	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
 	if err != nil {
-		return fmt.Errorf("the parent, process %d: %w", pid, os.NewSyscallError("OpenProcess", err))
+		return f, fmt.Errorf("the parent, process %d: %w", pid, os.NewSyscallError("OpenProcess", err))
 	}
 	defer windows.CloseHandle(h)
-	parentStart, err := startTime(h)
-	if err != nil {
-		return err
+	if f.parentStart, err = startTime(h); err != nil {
+		return f, err
 	}
-	selfStart, err := startTime(windows.CurrentProcess())
-	if err != nil {
-		return err
+	if f.selfStart, err = startTime(windows.CurrentProcess()); err != nil {
+		return f, err
 	}
-	if parentStart > selfStart {
+	if f.parentImage, err = imageName(h); err != nil {
+		return f, err
+	}
+	f.selfImage, err = imageName(windows.CurrentProcess())
+	return f, err
+}
+
+// judgeParent is checkParent's decision on the facts gathered.
+func judgeParent(pid int, f parentFacts) error {
+	if f.creator != pid {
+		return fmt.Errorf("started by process %d, not by process %d that the fork marker names: %w", f.creator, pid, fs.ErrPermission)
+	}
+	if f.parentStart > f.selfStart {
 		return fmt.Errorf("process %d started after this one: it reused the PID of this process's dead parent: %w", pid, fs.ErrPermission)
 	}
-	parentImage, err := imageName(h)
-	if err != nil {
-		return err
-	}
-	selfImage, err := imageName(windows.CurrentProcess())
-	if err != nil {
-		return err
-	}
-	if !strings.EqualFold(parentImage, selfImage) {
-		return fmt.Errorf("the parent, process %d, runs %s, not this program (%s): %w", pid, parentImage, selfImage, fs.ErrPermission)
+	if !strings.EqualFold(f.parentImage, f.selfImage) {
+		return fmt.Errorf("the parent, process %d, runs %s, not this program (%s): %w", pid, f.parentImage, f.selfImage, fs.ErrPermission)
 	}
 	return nil
 }

@@ -2,7 +2,7 @@ package procs
 
 import (
 	"encoding/binary"
-	"errors"
+	"fmt"
 	"math/rand"
 	"net/netip"
 	"reflect"
@@ -121,6 +121,78 @@ func TestDecodeRejectsCorruptValues(t *testing.T) {
 	}
 }
 
+// allocated is the heap memory f allocates (other goroutines' allocations
+// count too, so a bound on it can only err on the side of failing).
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// wide is an element with a large encoding, that the decoder decodes one
+// by one (not raw memory, as it has a string): a count is bounded by the
+// bytes left divided by that size, not by the bytes left alone.
+type wide struct {
+	Name string
+	Pad  [15]int64
+}
+
+func TestDecodeCountIsBoundedByElementSize(t *testing.T) {
+	// 64 KiB of input claiming 65,536 elements of at least 121 bytes each:
+	// refused before anything is allocated, not 65,536 * 136 bytes (8.5
+	// MiB) allocated and then found short.
+	var got []wide
+	value := append(binary.AppendUvarint(nil, 1<<16+1), make([]byte, 1<<16)...)
+	in := payload("v0", tagDirect, value)
+	var err error
+	n := allocated(func() { err = decodeVars(in, vars(&got)) })
+	assert.ErrorIs(t, err, errCorrupt)
+	assert.Less(t, n, uint64(4*len(in)), "allocated %d bytes for %d bytes of input", n, len(in))
+
+	// As many as fit decode.
+	fit := make([]wide, 3)
+	fit[2].Name = "last"
+	roundTrip(t, vars(&fit), vars(&got))
+	assert.Equal(t, fit, got)
+}
+
+func TestZeroSizeKeyMaps(t *testing.T) {
+	// Keys that encode to nothing are all equal: such a map has at most
+	// one entry, and a count of more is corrupt, refused at once (it
+	// cannot be checked against the bytes left, and a loop of 2^24
+	// insertions of the one key would spin, a larger one hang).
+	t.Run("round trip", func(t *testing.T) {
+		one, empty := map[struct{}]bool{{}: true}, map[struct{}]bool{}
+		var nilMap map[struct{}]bool
+		both := map[struct{}]struct{}{{}: {}}
+		var gotOne, gotEmpty, gotNil map[struct{}]bool
+		gotNil = map[struct{}]bool{{}: false}
+		var gotBoth map[struct{}]struct{}
+		roundTrip(t, vars(&one, &empty, &nilMap, &both), vars(&gotOne, &gotEmpty, &gotNil, &gotBoth))
+		assert.Equal(t, one, gotOne)
+		assert.Equal(t, empty, gotEmpty)
+		assert.Nil(t, gotNil)
+		assert.Equal(t, both, gotBoth)
+	})
+	for _, count := range []uint64{2, 3, 1 << 24, 1 << 40} {
+		t.Run(fmt.Sprintf("%d entries", count), func(t *testing.T) {
+			var zeroBoth map[struct{}]struct{}
+			var zeroKey map[[0]int]bool
+			for _, v := range []any{&zeroBoth, &zeroKey} {
+				value := binary.AppendUvarint(nil, count+1)
+				if _, ok := v.(*map[[0]int]bool); ok {
+					// A value byte per entry, for the counts that fit.
+					value = append(value, make([]byte, min(count, 1<<10))...)
+				}
+				err := decodeVars(payload("v0", tagDirect, value), vars(v))
+				assert.ErrorIs(t, err, errCorrupt, "%T", v)
+			}
+		})
+	}
+}
+
 func TestZeroSizeElementsDoNotSpin(t *testing.T) {
 	// A count of 2^40 elements that take no bytes and no memory is a
 	// valid value: it must be encoded and decoded without a loop per
@@ -161,31 +233,39 @@ func listOf(n int) *node {
 	return head
 }
 
+// nested is a payload of a *node list n deep: n non-nil pointers, each
+// with Value 0, then nil.
+func nested(n int) []byte {
+	var b []byte
+	for range n {
+		b = append(b, 1, 0, 0, 0, 0, 0, 0, 0, 0) // not nil, Value 0
+	}
+	return append(b, 0)
+}
+
 func TestStateDepthLimit(t *testing.T) {
-	// Deep enough to copy: the encoder's and decoder's stacks grow with
-	// the depth, and stay bounded.
-	ok := listOf(maxDepth - 1)
+	// Exactly maxDepth deep is copied: the encoder's and decoder's stacks
+	// grow with the depth, and stay bounded; and the decoder takes every
+	// depth the encoder sends.
+	ok := listOf(maxDepth)
 	var got *node
 	roundTrip(t, vars(&ok), vars(&got))
 	n := 0
 	for p := got; p != nil; p = p.Next {
 		n++
 	}
-	assert.Equal(t, maxDepth-1, n)
+	assert.Equal(t, maxDepth, n)
 
 	// One level more is an error in the parent, not a crash.
 	tooDeep := listOf(maxDepth + 1)
 	_, err := encodeVars(vars(&tooDeep))
 	assert.ErrorIs(t, err, errTooDeep)
 
-	// And in the child, for a payload that nests too deeply.
-	var deep []byte
-	for range maxDepth + 1 {
-		deep = append(deep, 1, 0, 0, 0, 0, 0, 0, 0, 0) // not nil, Value 0
-	}
-	deep = append(deep, 0)
-	err = decodeVars(payload("v0", tagDirect, deep), vars(&got))
+	// And in the child, for a payload that nests too deeply; at the limit
+	// it decodes.
+	err = decodeVars(payload("v0", tagDirect, nested(maxDepth+1)), vars(&got))
 	assert.ErrorIs(t, err, errTooDeep)
+	assert.NoError(t, decodeVars(payload("v0", tagDirect, nested(maxDepth)), vars(&got)))
 }
 
 // TestStateDepthStack measures the stack the encoder and decoder use at
@@ -248,31 +328,69 @@ func fuzzValue() fuzzState {
 	}
 }
 
+// Bounds on what a decode may allocate, for the fuzz targets: a fixed
+// multiple of the input and a fixed allowance (the slabs a first small
+// value of each type takes, the variables' fresh zero values). The
+// multiple is the largest ratio, over fuzzState's types, of the memory an
+// element takes to the fewest bytes that encode it (a string in a
+// []string: 16 to 1; a map entry: its slot in the table to the fewest
+// bytes of its key and value), with room to spare; a count bounded by the
+// bytes left but not divided by the element's encoded size exceeds it
+// (136 to 1 for []wide), as does a map table sized by a count that is not
+// bounded at all.
+const (
+	allocPerInputByte = 64
+	allocAllowance    = 1 << 20
+)
+
+// checkAllocBound fails t if decoding in took more than the bounds allow.
+func checkAllocBound(t *testing.T, what string, in []byte, n uint64) {
+	t.Helper()
+	if limit := uint64(allocPerInputByte*len(in) + allocAllowance); n > limit {
+		t.Fatalf("%s allocated %d bytes for %d bytes of input, over the bound of %d", what, n, len(in), limit)
+	}
+}
+
 // FuzzDecodeState feeds the decoder arbitrary bytes: it must return an
-// error or a value, never panic, hang, or allocate far beyond the input.
-// The variables are all of direct-path types: values of gob-path types are
-// decoded by encoding/gob, which is not hardened against adversarial input
-// (its documentation says so) and is reached only after the hand-off's
-// checks (see the package documentation's trust model).
+// error or a value, never panic, hang, or allocate more than a fixed
+// multiple of its input (checkAllocBound). The variables are all of
+// direct-path types: values of gob-path types are decoded by
+// encoding/gob, which is not hardened against adversarial input (its
+// documentation says so) and is reached only after the hand-off's checks
+// (see the package documentation's trust model).
 func FuzzDecodeState(f *testing.F) {
 	v, n, s := fuzzValue(), listOf(5), "str"
-	b, err := encodeVars(vars(&v, &n, &s))
+	w, z := []wide{{Name: "w"}}, map[struct{}]struct{}{{}: {}}
+	b, err := encodeVars(vars(&v, &n, &s, &w, &z))
 	require.NoError(f, err)
 	f.Add(b)
 	f.Add(b[:len(b)/2])
 	f.Add([]byte{})
 	f.Add(payload("v0", tagDirect, binary.AppendUvarint(nil, 1<<33+1)))
+	// The edge cases of the bounds: a count of wide elements that the
+	// bytes left hold only if it is not divided by their size, and a list
+	// at the depth limit (64 KiB and 180 KiB, made here rather than
+	// stored; one level deeper is TestStateDepthLimit's, as each such
+	// input costs the fuzzer a decode and an encode of 20,000 levels);
+	// testdata/fuzz/FuzzDecodeState has the maps of zero-size keys
+	// claiming 2 and 2^20 entries.
+	f.Add(payload("v3", tagDirect, append(binary.AppendUvarint(nil, 1<<16+1), make([]byte, 1<<16)...)))
+	f.Add(payload("v1", tagDirect, nested(maxDepth)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v fuzzState
 		var n *node
 		var s string
-		err := decodeVars(b, vars(&v, &n, &s))
+		var w []wide
+		var z map[struct{}]struct{}
+		decoded := vars(&v, &n, &s, &w, &z)
+		var err error
+		checkAllocBound(t, "decoding", b, allocated(func() { err = decodeVars(b, decoded) }))
 		if err != nil {
 			return
 		}
-		// Whatever decoded must encode again: it is a well-formed value.
-		_, err = encodeVars(vars(&v, &n, &s))
-		if err != nil && !errors.Is(err, errTooDeep) {
+		// Whatever decoded must encode again: it is a well-formed value,
+		// no deeper than the encoder sends.
+		if _, err = encodeVars(decoded); err != nil {
 			t.Fatalf("a decoded value does not encode: %v", err)
 		}
 	})

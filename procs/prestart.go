@@ -71,7 +71,7 @@ import (
 //     replaces the others: a root program that drops privileges after
 //     Prestart never gets a child that runs as root. Fork reads them when
 //     a child waits: on Linux one read of /proc/self/status and the 16
-//     limits, elsewhere about 25 system calls (BenchmarkReadProcState);
+//     limits, elsewhere 22 system calls (BenchmarkReadProcState);
 //   - the umask and the working directory are the caller's at Fork, sent
 //     to the waiting child. On Unix the directory goes as a descriptor, so
 //     the child enters the directory the caller is in (or Attr.Dir names)

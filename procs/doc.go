@@ -77,7 +77,8 @@
 // directory and arguments at Fork, so nothing a claim can see changes
 // (FORKPORT_PRESTART=2 go test ./... runs forkport's whole suite through
 // the pool); what cannot be redone in a running process is listed on
-// Prestart, and Fork starts a fresh child for it.
+// Prestart (credentials, resource limits and ignored signals among it), and
+// Fork starts a fresh child for it.
 //
 // Register and Copy must be called before Init (from init functions), and
 // Init must be the first call in main (and in TestMain): a forked child runs

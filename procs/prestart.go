@@ -61,7 +61,33 @@ import (
 //     Unix; they would be the new program's unknown children), and starts
 //     the pool again if the exec fails;
 //   - on Unix, Attr.Files go to descriptors 4 to 11 (8 at most through the
-//     pool; more start a fresh child).
+//     pool; more start a fresh child);
+//   - what a process inherits when it starts: credentials (user and group
+//     IDs, supplementary groups; on Linux also capabilities, no_new_privs
+//     and seccomp), resource limits and ignored signals (on Linux as the
+//     kernel has them; elsewhere as the Go runtime knows them: signal.Ignore,
+//     or ignored when the program started). Fork uses a waiting child only
+//     if these are what they were when the child started, and the pool
+//     replaces the others: a root program that drops privileges after
+//     Prestart never gets a child that runs as root. Fork reads them when
+//     a child waits: on Linux one read of /proc/self/status and the 16
+//     limits, elsewhere 22 system calls (BenchmarkReadProcState);
+//   - the umask and the working directory are the caller's at Fork, sent
+//     to the waiting child. On Unix the directory goes as a descriptor, so
+//     the child enters the directory the caller is in (or Attr.Dir names)
+//     as a fresh child inherits it, even once renamed or removed; on
+//     Windows it enters it by path. Linux reads the umask in
+//     /proc/self/status; macOS and the BSDs, which have no call that only
+//     reads it, set the one Fork read last and put back the one they find:
+//     after the umask changes, a file another thread creates during the
+//     first Fork that follows, in the microsecond between those two calls,
+//     gets the previous umask;
+//   - what the caller has beyond Go's view cannot be handed: descriptors
+//     opened without close-on-exec (Go's os package never makes one) reach
+//     a fresh child, where a waiting child has those of its own start; and
+//     what ps shows of a pooled child, /proc/self/cmdline and
+//     /proc/self/environ on Linux, is what it started with (os.Args and
+//     os.Environ are the caller's at Fork).
 //
 // Waiting children hold none of the caller's files open (their standard
 // files are the null device until Fork hands them the real ones), and exit
@@ -138,6 +164,7 @@ type idleChild struct {
 	nonce [16]byte
 	env   string   // startOnly of the environment it started with
 	start []string // that environment, without the marker
+	state string   // procState.key of the caller when it started
 }
 
 // discard ends an idle child that will not be used and reaps it.
@@ -290,18 +317,27 @@ func (pl *pool) fill() {
 	}
 }
 
+// hasIdle reports whether a child waits (Fork reads its process state only
+// then).
+func (pl *pool) hasIdle() bool {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return len(pl.idle) > 0
+}
+
 // take returns a waiting child that started with the start-only variables
-// env has, or nil; the caller refills the pool.
-func (pl *pool) take(env string) *idleChild {
+// env has and the caller's process state (procState.key), or nil; the
+// caller refills the pool.
+func (pl *pool) take(env, state string) *idleChild {
 	pl.mu.Lock()
 	var c *idleChild
 	var stale []*idleChild
 	for len(pl.idle) > 0 && c == nil {
 		last := pl.idle[len(pl.idle)-1]
 		switch {
-		case last.env == env:
+		case last.env == env && last.state == state:
 			c = last
-		case last.env != startOnly(os.Environ()):
+		case last.state != state || last.env != startOnly(os.Environ()):
 			stale = append(stale, last) // the caller's environment moved on
 		default:
 			pl.mu.Unlock()
@@ -328,6 +364,13 @@ func startIdle() (*idleChild, error) {
 	}
 	parent, childEnds, err := newHandoff()
 	if err != nil {
+		return nil, err
+	}
+	// Before the child starts: a change made meanwhile makes the child
+	// look stale, never current.
+	st, err := readProcState()
+	if err != nil {
+		parent.close()
 		return nil, err
 	}
 	attr, placeholders, err := idleAttr()
@@ -357,7 +400,7 @@ func startIdle() (*idleChild, error) {
 		parent.close()
 		return nil, err
 	}
-	c := &idleChild{p: p, end: parent, nonce: nonce, env: startOnly(env), start: env}
+	c := &idleChild{p: p, end: parent, nonce: nonce, env: startOnly(env), start: env, state: st.key}
 	// The child says it is ready once its runtime, package initialisation
 	// and Init have run: from then on a Fork costs only the hand-off.
 	var ready [1]byte
@@ -382,10 +425,20 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 	if !pooledAttrOK(attr) {
 		return nil, false
 	}
-	c := thePool.take(startOnly(env))
 	// Refill once this Fork is done: starting a child now would compete
 	// for the CPUs with the one being handed the state.
 	defer thePool.refill()
+	if !thePool.hasIdle() {
+		return nil, false
+	}
+	// What a child inherits when it starts and cannot be handed later
+	// (credentials, ignored signals, resource limits) must be what the
+	// waiting child started with; the umask is sent.
+	st, err := readProcState()
+	if err != nil {
+		return nil, false
+	}
+	c := thePool.take(startOnly(env), st.key)
 	if c == nil {
 		return nil, false
 	}
@@ -394,10 +447,13 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 	// waiting child started in.
 	dir, err := filepath.Abs(attr.Dir)
 	if err != nil {
-		c.discard()
-		return nil, false
+		// No path for it (the caller's directory was removed): the
+		// child enters it by its descriptor where one is sent, else
+		// refuses and a fresh child is started.
+		dir = attr.Dir
 	}
-	req := request{entry: name, dir: dir, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files)}
+	req := request{entry: name, dir: dir, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files),
+		setUmask: st.umask >= 0, umask: max(st.umask, 0)}
 	if slices.Equal(env, c.start) {
 		req.env, req.sameEnv = nil, true // the child has it already
 	}
@@ -433,6 +489,9 @@ type request struct {
 	argv, env     []string
 	group, detach bool
 	sameEnv       bool     // keep the environment the child started with (env is empty)
+	dirFile       bool     // the working directory comes as a descriptor after the files (Unix)
+	setUmask      bool     // umask is the caller's (Unix)
+	umask         int      // the file mode creation mask
 	files         int      // Attr.Files sent (Unix)
 	handles       []uint64 // standard handles duplicated into the child (Windows)
 }
@@ -440,13 +499,31 @@ type request struct {
 // maxRequest bounds a request's size (environment and arguments).
 const maxRequest = 64 << 20
 
+// The request's flags byte.
+const (
+	reqGroup = 1 << iota
+	reqDetach
+	reqSameEnv
+	reqDirFile
+	reqUmask
+	reqFlags = 1<<iota - 1 // all of them
+)
+
+// A request is, after its length (uint32be): entry and dir (uvarint
+// length, bytes), argv and env (uvarint count, then each string as a
+// uint32be length and bytes), the flags byte, the umask if reqUmask, the
+// number of Attr.Files and the handles (uvarints). A listed string takes 4
+// bytes at least, so that a list's count is bounded by the bytes left / 4
+// and decoding allocates a small multiple of the request's size (a string
+// header is 16 bytes: with one-byte lengths, a request of empty strings
+// would ask for 16 times its size).
 func (r request) encode() []byte {
 	b := []byte{0, 0, 0, 0}
 	str := func(s string) { b = append(appendUvarint(b, uint64(len(s))), s...) }
 	list := func(l []string) {
 		b = appendUvarint(b, uint64(len(l)))
 		for _, s := range l {
-			str(s)
+			b = append(binary.BigEndian.AppendUint32(b, uint32(len(s))), s...)
 		}
 	}
 	str(r.entry)
@@ -454,16 +531,15 @@ func (r request) encode() []byte {
 	list(r.argv)
 	list(r.env)
 	var flags byte
-	if r.group {
-		flags |= 1
-	}
-	if r.detach {
-		flags |= 2
-	}
-	if r.sameEnv {
-		flags |= 4
+	for i, on := range [...]bool{r.group, r.detach, r.sameEnv, r.dirFile, r.setUmask} {
+		if on {
+			flags |= 1 << i // reqGroup, reqDetach, ...
+		}
 	}
 	b = append(b, flags)
+	if r.setUmask {
+		b = appendUvarint(b, uint64(r.umask))
+	}
 	b = appendUvarint(b, uint64(r.files))
 	b = appendUvarint(b, uint64(len(r.handles)))
 	for _, h := range r.handles {
@@ -492,28 +568,39 @@ func readRequest(r io.Reader) (req request, err error) {
 	return decodeRequest(body)
 }
 
+// listedMin is the fewest bytes a string of a request's list takes.
+const listedMin = 4
+
 func decodeRequest(body []byte) (req request, err error) {
 	d := &decoder{buf: body}
 	defer catch(&err, true)
 	str := func() string { return string(d.next(d.length())) }
 	list := func() []string {
 		n := d.uvarint()
-		if n > uint64(len(d.buf)-d.off) { // each string takes a byte at least
+		if n > uint64((len(d.buf)-d.off)/listedMin) {
 			panic(stateError{errCorrupt})
 		}
 		l := make([]string, n)
 		for i := range l {
-			l[i] = str()
+			l[i] = string(d.next(int(binary.BigEndian.Uint32(d.next(4)))))
 		}
 		return l
 	}
 	req.entry, req.dir = str(), str()
 	req.argv, req.env = list(), list()
 	flags := d.next(1)[0]
-	req.group, req.detach, req.sameEnv = flags&1 != 0, flags&2 != 0, flags&4 != 0
+	req.group, req.detach, req.sameEnv = flags&reqGroup != 0, flags&reqDetach != 0, flags&reqSameEnv != 0
+	req.dirFile, req.setUmask = flags&reqDirFile != 0, flags&reqUmask != 0
+	if req.setUmask {
+		umask := d.uvarint()
+		if umask > 0o777 {
+			return req, errCorrupt
+		}
+		req.umask = int(umask)
+	}
 	files := d.uvarint()
 	handles := d.uvarint()
-	if flags > 7 || files > maxPooledFiles || handles > 3 {
+	if flags&^reqFlags != 0 || files > maxPooledFiles || handles > 3 {
 		return req, errCorrupt
 	}
 	for range handles {
@@ -568,8 +655,10 @@ func awaitRequest(m *marker, c childEnd) (*marker, error) {
 		setEnviron(req.env)
 	}
 	os.Args = req.argv
-	if err := os.Chdir(req.dir); err != nil {
-		return nil, fmt.Errorf("working directory: %w", err)
+	if !req.dirFile { // else applyRequest entered the directory itself
+		if err := os.Chdir(req.dir); err != nil {
+			return nil, fmt.Errorf("working directory: %w", err)
+		}
 	}
 	done := *m
 	done.name = req.entry

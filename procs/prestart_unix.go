@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -47,14 +49,28 @@ func prepareTree(p *Process, a *Attr) error {
 	return nil
 }
 
-// transfer sends the child its standard files and Attr.Files, with one
-// byte, as SCM_RIGHTS.
-func transfer(c *idleChild, attr *Attr, _ *request) error {
+// transfer sends the child its standard files, Attr.Files and its working
+// directory, with one byte, as SCM_RIGHTS. The directory goes as a
+// descriptor, so that the child enters the directory the caller is in (or
+// Attr.Dir names) at Fork, as a fresh child inherits it, not whatever the
+// path names when the child gets to it (the directory renamed and another
+// made at its path, or a path the child cannot search). If it cannot be
+// opened, the child enters it by path, as a fresh child enters Attr.Dir.
+func transfer(c *idleChild, attr *Attr, req *request) error {
 	h := c.end
 	files := append(attr.stdio(), attr.Files...)
-	fds := make([]int, len(files))
+	fds := make([]int, len(files), len(files)+1)
 	for i, f := range files {
 		fds[i] = int(f.Fd()) // blocking mode, as os.StartProcess leaves them
+	}
+	dir := attr.Dir
+	if dir == "" {
+		dir = "."
+	}
+	if fd, err := syscall.Open(dir, dirOpenFlags, 0); err == nil {
+		defer syscall.Close(fd)
+		fds = append(fds, fd)
+		req.dirFile = true
 	}
 	rc, err := h.state.SyscallConn()
 	if err != nil {
@@ -76,7 +92,7 @@ func transfer(c *idleChild, attr *Attr, _ *request) error {
 // returns them close-on-exec; io.EOF means the parent closed the channel.
 func recvFiles(c childEnd) ([]*os.File, error) {
 	var b [1]byte
-	oob := make([]byte, syscall.CmsgSpace(4*(3+maxPooledFiles)))
+	oob := make([]byte, syscall.CmsgSpace(4*(3+maxPooledFiles+1)))
 	for {
 		n, oobn, flags, _, err := syscall.Recvmsg(int(c.state.Fd()), b[:], oob, recvmsgFlags)
 		if err == syscall.EINTR {
@@ -110,11 +126,25 @@ func recvFiles(c childEnd) ([]*os.File, error) {
 
 // applyRequest puts the files where a fresh child has them (standard files
 // at 0, 1, 2; Attr.Files at 4, 5, ... over the placeholders, the unused
-// placeholders closed) and joins a new process group or session.
+// placeholders closed), enters the working directory sent, sets the
+// caller's umask and joins a new process group or session.
 func applyRequest(req request, files []*os.File, m *marker) error {
 	defer closeAll(files)
-	if len(files) != 3+req.files || req.files > len(m.files) {
+	want := 3 + req.files
+	if req.dirFile {
+		want++
+	}
+	if len(files) != want || req.files > len(m.files) {
 		return fmt.Errorf("%w: %d files for %d", errCorrupt, len(files), req.files)
+	}
+	if req.dirFile {
+		if err := files[want-1].Chdir(); err != nil {
+			return fmt.Errorf("working directory: %w", err)
+		}
+		files = files[:want-1]
+	}
+	if req.setUmask {
+		syscall.Umask(req.umask)
 	}
 	for i, f := range files {
 		target := i
@@ -137,4 +167,50 @@ func applyRequest(req request, files []*os.File, m *marker) error {
 		}
 	}
 	return nil
+}
+
+// procState is what a child inherits from the process that starts it and a
+// waiting child cannot be handed at Fork: key is compared (a waiting child
+// whose key differs from the caller's is not used), the umask is sent.
+type procState struct {
+	key   string // credentials, ignored signals, resource limits
+	umask int    // the file mode creation mask, or -1 if unknown
+}
+
+// rlimitKey appends the resource limits to b: a child inherits them, and
+// a waiting child has those of its start. Resources the system does not
+// have fail alike every time.
+func rlimitKey(b []byte) []byte {
+	var l syscall.Rlimit
+	for r := range 16 {
+		if err := syscall.Getrlimit(r, &l); err != nil {
+			b = append(b, '-')
+			continue
+		}
+		b = strconv.AppendUint(append(b, ' '), uint64(l.Cur), 16)
+		b = strconv.AppendUint(append(b, '/'), uint64(l.Max), 16)
+	}
+	return b
+}
+
+// umaskSeen is the umask the last Fork read; swapUmask serialises reads.
+var (
+	umaskMu   sync.Mutex
+	umaskSeen = 0o022
+)
+
+// swapUmask reads the umask where the system has no call that only reads
+// it: it sets the one read last, which changes nothing while the program
+// keeps its umask, and puts back the one it finds if that differs. That
+// is, once after each change of the umask, for the microsecond between the
+// two calls a file created by another thread gets the previous umask.
+func swapUmask() int {
+	umaskMu.Lock()
+	defer umaskMu.Unlock()
+	old := syscall.Umask(umaskSeen)
+	if old != umaskSeen {
+		syscall.Umask(old)
+		umaskSeen = old
+	}
+	return old
 }

@@ -80,8 +80,8 @@ func recvFiles(childEnd) ([]*os.File, error) { return nil, nil }
 // applyRequest makes the handles the parent duplicated into this process
 // its standard handles, and refuses what the parent should not have sent.
 func applyRequest(req request, _ []*os.File, _ *marker) error {
-	if req.files > 0 || req.detach || len(req.handles) != 3 {
-		return fmt.Errorf("%w: files, Detach or no standard handles for a pre-started child", errCorrupt)
+	if req.files > 0 || req.detach || req.dirFile || req.setUmask || len(req.handles) != 3 {
+		return fmt.Errorf("%w: files, Detach, a directory, a umask or no standard handles for a pre-started child", errCorrupt)
 	}
 	std := [3]uint32{windows.STD_INPUT_HANDLE, windows.STD_OUTPUT_HANDLE, windows.STD_ERROR_HANDLE}
 	files := [3]**os.File{&os.Stdin, &os.Stdout, &os.Stderr}
@@ -100,3 +100,12 @@ func applyRequest(req request, _ []*os.File, _ *marker) error {
 	}
 	return nil
 }
+
+// procState is Unix's: a Windows process inherits none of what it holds
+// (its token is the caller's: see the package documentation).
+type procState struct {
+	key   string
+	umask int
+}
+
+func readProcState() (procState, error) { return procState{umask: -1}, nil }

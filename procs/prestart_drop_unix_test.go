@@ -10,12 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestForkAfterPrivilegeDrop: a fresh Fork after the drop works, and the
+// TestForkAfterPrivilegeDropRunsAsTheCaller: a fresh Fork after the drop works, and the
 // child has the caller's credentials. On Linux this needs the child's
 // check of its parent to accept a parent that is not dumpable (a process
 // that changed its credentials is not, until it execs): its
 // /proc/PID/exe cannot be stat'ed then.
-func TestForkAfterPrivilegeDrop(t *testing.T) {
+func TestForkAfterPrivilegeDropRunsAsTheCaller(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root, to drop privileges")
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Prestart keeps up to n children started and waiting, so that Fork, which
@@ -29,8 +30,15 @@ import (
 // package initialisation and Init), or with the error that kept one from
 // starting. Fork takes a waiting child when there is one
 // (it never waits for one) and the pool is refilled in the background; an
-// empty pool means a fresh start, as without Prestart. Prestart(0) stops
-// the pool: waiting children are ended and reaped before it returns.
+// empty pool means a fresh start, as without Prestart. Fork waits for a
+// waiting child's answer for a bounded time (a second, plus a second per
+// 16 MiB of copied state; a hand-off normally takes well under a
+// millisecond): a child that has not answered by then (stopped by a
+// signal, say) is killed and reaped, and Fork starts a fresh child, with
+// the same result, only later. (One that answers in the very instant it
+// is killed may have entered its entry point, and dies there.) Prestart(0) stops the pool: waiting children are ended, and
+// children still being started are killed rather than waited for, and
+// every one is reaped before it returns.
 // Without a call to Prestart nothing changes. It is safe for concurrent use; it must be
 // called after Init, and fails as Fork would if Register or Copy was
 // misused.
@@ -57,9 +65,9 @@ import (
 //     become new *os.File values for the standard handles it is handed (the
 //     standard logger follows), so a copy of one taken during package
 //     initialisation still names the null device the child waited with;
-//   - Exec* ends the waiting children before it replaces the program (on
-//     Unix; they would be the new program's unknown children), and starts
-//     the pool again if the exec fails;
+//   - Exec* ends the pool's children, waiting or being started, before it
+//     replaces the program (on Unix; they would be the new program's
+//     unknown children), and starts the pool again if the exec fails;
 //   - on Unix, Attr.Files go to descriptors 4 to 11 (8 at most through the
 //     pool; more start a fresh child).
 //
@@ -131,50 +139,83 @@ func cutEnv(e string) (string, string, bool) {
 	return "", "", false
 }
 
-// idleChild is a waiting child of the pool.
+// idleChild is a child of the pool: being started, then waiting.
 type idleChild struct {
-	p     *Process
-	end   handoffEnd
-	nonce [16]byte
-	env   string   // startOnly of the environment it started with
-	start []string // that environment, without the marker
+	pool    *pool
+	p       *Process
+	end     handoffEnd
+	nonce   [16]byte
+	env     string   // startOnly of the environment it started with
+	start   []string // that environment, without the marker
+	stopped bool     // killed by a stop while it started (under pool.mu)
 }
 
-// discard ends an idle child that will not be used and reaps it.
+// discard ends a child of the pool that will not be used, reaps it and
+// releases it: it is the pool's until it is reaped.
 func (c *idleChild) discard() {
-	c.end.close() // the child reads end of file and exits
+	c.end.close() // a waiting child reads end of file and exits
 	_ = c.p.KillTree()
 	_ = c.p.Kill()
 	_, _ = c.p.Wait()
+	c.pool.release()
 }
 
+// The pool's lifecycle. Every child it starts is counted in owned from
+// just before it is started until it is reaped (discard) or handed to a
+// Fork's caller; a stop (resize(0): Prestart(0), Exec*) kills the children
+// still being started and returns only once owned is zero, so that after
+// it the pool has no process at all, whatever the children were doing
+// (running package initialisation, stopped by a signal, being discarded
+// by another goroutine).
 type pool struct {
-	mu      sync.Mutex
-	want    int
-	idle    []*idleChild
-	filling bool       // a refill goroutine is running
-	done    *sync.Cond // signalled when filling stops
+	mu       sync.Mutex
+	want     int
+	gen      uint64 // advanced by every resize: a stop waits only for its own
+	idle     []*idleChild
+	starting map[*idleChild]struct{} // started, not ready yet: a stop kills them
+	owned    int                     // children started, not yet reaped or handed off
+	filling  bool                    // a refill goroutine (or fillNow) is running
+	done     *sync.Cond              // signalled when filling stops or owned drops
 }
 
 var thePool = newPool()
 
 func newPool() *pool {
-	p := &pool{}
+	p := &pool{starting: map[*idleChild]struct{}{}}
 	p.done = sync.NewCond(&p.mu)
 	return p
 }
 
+// release forgets a child the pool no longer owns (reaped, or handed off).
+func (pl *pool) release() {
+	pl.mu.Lock()
+	pl.owned--
+	pl.done.Broadcast()
+	pl.mu.Unlock()
+}
+
+// errStopped is what starting a child returns when the pool was stopped
+// meanwhile: not an error of Prestart's.
+var errStopped = errors.New("the pool was stopped while the child started")
+
 func (pl *pool) resize(n int) {
 	pl.mu.Lock()
 	pl.want = n
+	pl.gen++
+	gen := pl.gen
 	var drop []*idleChild
 	if len(pl.idle) > n {
 		drop = pl.idle[n:]
 		pl.idle = pl.idle[:n:n]
 	}
 	if n == 0 {
-		for pl.filling {
-			pl.done.Wait() // a child being started must be ended too
+		// A child still in its package initialisation (or stopped there)
+		// is killed, not waited for: its starter sees it die, reaps it
+		// and releases it.
+		for c := range pl.starting {
+			c.stopped = true
+			_ = c.p.Kill()
+			unblock(c.end)
 		}
 		drop = append(drop, pl.idle...)
 		pl.idle = nil
@@ -183,11 +224,19 @@ func (pl *pool) resize(n int) {
 	for _, c := range drop {
 		c.discard()
 	}
+	if n > 0 {
+		return
+	}
+	pl.mu.Lock()
+	for pl.owned > 0 && pl.gen == gen { // a later Prestart(n) takes over
+		pl.done.Wait()
+	}
+	pl.mu.Unlock()
 }
 
-// suspend ends and reaps the waiting children (before an exec, which would
-// leave them to a program that does not know them), and returns what puts
-// the pool back.
+// suspend ends and reaps the pool's children, waiting or being started
+// (before an exec, which would leave them to a program that does not know
+// them), and returns what puts the pool back.
 func (pl *pool) suspend() (restore func()) {
 	pl.mu.Lock()
 	want := pl.want
@@ -220,7 +269,7 @@ func (pl *pool) fillNow() error {
 	results := make(chan started, need)
 	for range need {
 		go func() {
-			c, err := startIdle()
+			c, err := pl.startIdle()
 			results <- started{c, err}
 		}()
 	}
@@ -232,6 +281,7 @@ func (pl *pool) fillNow() error {
 		r := <-results
 		pl.mu.Lock()
 		switch {
+		case errors.Is(r.err, errStopped): // a concurrent Prestart(0) won
 		case r.err != nil:
 			errs = append(errs, r.err)
 		case len(pl.idle) < pl.want:
@@ -240,12 +290,14 @@ func (pl *pool) fillNow() error {
 			extra = append(extra, r.c)
 		}
 	}
-	pl.filling = false
-	pl.done.Broadcast()
 	pl.mu.Unlock()
 	for _, c := range extra {
 		c.discard()
 	}
+	pl.mu.Lock()
+	pl.filling = false
+	pl.done.Broadcast()
+	pl.mu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -262,27 +314,30 @@ func (pl *pool) refill() {
 }
 
 func (pl *pool) fill() {
+	defer func() {
+		pl.mu.Lock()
+		pl.filling = false
+		pl.done.Broadcast()
+		pl.mu.Unlock()
+	}()
 	for {
 		pl.mu.Lock()
 		if len(pl.idle) >= pl.want {
-			pl.filling = false
-			pl.done.Broadcast()
 			pl.mu.Unlock()
 			return
 		}
 		pl.mu.Unlock()
-		c, err := startIdle()
-		pl.mu.Lock()
-		if err != nil || len(pl.idle) >= pl.want {
+		c, err := pl.startIdle()
+		if err != nil {
 			// A child that cannot be started now (out of processes,
 			// say) leaves the pool short: Fork starts children itself,
 			// and reports the error if it persists.
-			pl.filling = false
-			pl.done.Broadcast()
+			return
+		}
+		pl.mu.Lock()
+		if len(pl.idle) >= pl.want {
 			pl.mu.Unlock()
-			if c != nil {
-				c.discard()
-			}
+			c.discard()
 			return
 		}
 		pl.idle = append(pl.idle, c)
@@ -316,8 +371,58 @@ func (pl *pool) take(env string) *idleChild {
 	return c
 }
 
-// startIdle starts a child that waits for a request.
-func startIdle() (*idleChild, error) {
+// startIdle starts a child that waits for a request. The child is the
+// pool's (counted in owned) from before it starts: a stop meanwhile kills
+// it, and startIdle returns errStopped once it is reaped.
+func (pl *pool) startIdle() (*idleChild, error) {
+	pl.mu.Lock()
+	if pl.want == 0 {
+		pl.mu.Unlock()
+		return nil, errStopped
+	}
+	pl.owned++
+	pl.mu.Unlock()
+	c, err := pl.startChild()
+	if err != nil {
+		pl.release()
+		return nil, err
+	}
+	pl.mu.Lock()
+	if pl.want == 0 { // stopped while it started: the stop waits for this
+		pl.mu.Unlock()
+		c.discard()
+		return nil, errStopped
+	}
+	pl.starting[c] = struct{}{}
+	pl.mu.Unlock()
+	// The child says it is ready once its runtime, package initialisation
+	// and Init have run: from then on a Fork costs only the hand-off.
+	var ready [1]byte
+	_, err = io.ReadFull(c.end.answer, ready[:])
+	var reason []byte
+	if err == nil && ready[0] != readyByte { // the child refused: its reason follows
+		reason, _ = io.ReadAll(io.LimitReader(c.end.answer, maxReply-1))
+	}
+	pl.mu.Lock()
+	delete(pl.starting, c)
+	stopped := c.stopped
+	pl.mu.Unlock()
+	switch {
+	case stopped:
+		c.discard()
+		return nil, errStopped
+	case err != nil:
+		c.discard()
+		return nil, fmt.Errorf("%w: a pre-started child ended before it was ready (%w)", ErrHandoff, err)
+	case ready[0] != readyByte:
+		c.discard()
+		return nil, fmt.Errorf("%w: a pre-started child refused: %s", ErrHandoff, append(ready[:], reason...))
+	}
+	return c, nil
+}
+
+// startChild starts the process of a child that waits for a request.
+func (pl *pool) startChild() (*idleChild, error) {
 	exe, err := selfExe()
 	if err != nil {
 		return nil, err
@@ -357,20 +462,7 @@ func startIdle() (*idleChild, error) {
 		parent.close()
 		return nil, err
 	}
-	c := &idleChild{p: p, end: parent, nonce: nonce, env: startOnly(env), start: env}
-	// The child says it is ready once its runtime, package initialisation
-	// and Init have run: from then on a Fork costs only the hand-off.
-	var ready [1]byte
-	if _, err := io.ReadFull(parent.answer, ready[:]); err != nil {
-		c.discard()
-		return nil, fmt.Errorf("%w: a pre-started child ended before it was ready (%w)", ErrHandoff, err)
-	}
-	if ready[0] != readyByte { // the child refused: its reason follows
-		reason, _ := io.ReadAll(io.LimitReader(parent.answer, maxReply-1))
-		c.discard()
-		return nil, fmt.Errorf("%w: a pre-started child refused: %s", ErrHandoff, append(ready[:], reason...))
-	}
-	return c, nil
+	return &idleChild{pool: pl, p: p, end: parent, nonce: nonce, env: startOnly(env), start: env}, nil
 }
 
 // readyByte is what a pre-started child sends once it waits for a request.
@@ -402,12 +494,14 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 		req.env, req.sameEnv = nil, true // the child has it already
 	}
 	if err := handOff(c, attr, req, frame(c.nonce, fingerprint(), state)); err != nil {
-		// The child died while it waited, or refused: a fresh child
+		// The child died while it waited, refused, did not answer in
+		// time, or the hand-off ran out of descriptors: a fresh child
 		// will say why if it is anything but bad luck.
 		c.discard()
 		return nil, false
 	}
 	c.end.close()
+	thePool.release()
 	pooledForks.Add(1)
 	return c.p, true
 }
@@ -416,7 +510,10 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 var pooledForks atomic.Int64
 
 // handOff sends the request and the state to a waiting child and waits for
-// its answer; Group and Detach are in force once it returns.
+// its answer; Group and Detach are in force once it returns. It waits at
+// most handOffBound: a child that has not answered by then (stopped by a
+// signal, or starved of CPU) is killed, which ends the hand-off with an
+// error, and the caller starts a fresh child instead.
 func handOff(c *idleChild, attr *Attr, req request, framed []byte) error {
 	if err := prepareTree(c.p, attr); err != nil {
 		return err
@@ -424,7 +521,36 @@ func handOff(c *idleChild, attr *Attr, req request, framed []byte) error {
 	if err := transfer(c, attr, &req); err != nil {
 		return err
 	}
-	return c.end.send(append(req.encode(), framed...))
+	msg := append(req.encode(), framed...)
+	var mu sync.Mutex
+	answered, killed := false, false
+	timer := time.AfterFunc(handOffBound(len(msg)), func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !answered { // the child is not reaped before answered is set
+			killed = true
+			_ = c.p.Kill()
+			unblock(c.end)
+		}
+	})
+	err := c.end.send(msg)
+	timer.Stop()
+	mu.Lock()
+	answered = true
+	mu.Unlock()
+	if killed {
+		return fmt.Errorf("%w: a pre-started child did not answer within %v", ErrHandoff, handOffBound(len(msg)))
+	}
+	return err
+}
+
+// handOffBound is how long a Fork waits for a waiting child's answer: a
+// second, and a second more for each 16 MiB of state (a hand-off normally
+// takes a fraction of a millisecond plus the copy of the state). A child
+// that has not answered by then is killed and Fork starts a fresh one,
+// which is correct, only slower.
+func handOffBound(size int) time.Duration {
+	return time.Second + time.Duration(size>>24)*time.Second
 }
 
 // A request is what a waiting child applies before it takes its state.

@@ -207,6 +207,17 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 		track(p)
 		return p, nil
 	}
+	p, err := forkFresh(name, attr, argv, env, state)
+	if err != nil && thePool.shed(err) {
+		// Out of descriptors, some of them the pool's: once it has
+		// released them, the fresh start succeeds as without a pool.
+		p, err = forkFresh(name, attr, argv, env, state)
+	}
+	return p, err
+}
+
+// forkFresh forks by starting the program again.
+func forkFresh(name string, attr *Attr, argv, env []string, state []byte) (*Process, error) {
 	exe, err := selfExe()
 	if err != nil {
 		return nil, wrap("fork", name, err)

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -52,7 +53,9 @@ import (
 //
 //   - package initialisation ran when the child was pre-started, with the
 //     caller's environment, directory and arguments of that time (the entry
-//     point sees the new ones);
+//     point sees the new ones), and with the null device as its standard
+//     input, output and error: what it prints is lost, not written to the
+//     Fork's Attr.Stdout (the entry point writes there);
 //   - what the Go runtime reads from the environment once at start
 //     (GODEBUG, GOMAXPROCS, GOGC, GOMEMLIMIT, GOTRACEBACK, GORACE): Fork
 //     uses a waiting child only if these are what the child started with,
@@ -75,8 +78,15 @@ import (
 // files are the null device until Fork hands them the real ones), and exit
 // by themselves, silently, when the caller exits or dies. A process that
 // waits for all its descendants before it exits (a child subreaper) must
-// stop its pool first: its waiting children wait for it in turn. Each costs the memory of an idle instance of the program (about
-// 2 MiB for a small one: see the README's Performance section).
+// stop its pool first: its waiting children wait for it in turn.
+//
+// Each waiting child costs the memory of an idle instance of the program
+// (about 2 MiB for a small one: see the README's Performance section), and
+// the caller holds a descriptor for it (its channel; on Linux also a
+// pidfd, as for every child). A fresh Fork that fails for lack of
+// descriptors (EMFILE, ENFILE) while the pool holds some ends the pool's
+// children and tries once more, so a pool makes no Fork fail that would
+// succeed without it; the pool refills after the next Fork.
 func Prestart(n int) error {
 	if n < 0 {
 		return wrap("prestart", fmt.Sprint(n), invalid("negative pool size"))
@@ -84,7 +94,7 @@ func Prestart(n int) error {
 	if err := forkReady(); err != nil {
 		return wrap("prestart", fmt.Sprint(n), err)
 	}
-	thePool.resize(n)
+	_ = thePool.resize(n)
 	return wrap("prestart", fmt.Sprint(n), thePool.fillNow())
 }
 
@@ -198,7 +208,9 @@ func (pl *pool) release() {
 // meanwhile: not an error of Prestart's.
 var errStopped = errors.New("the pool was stopped while the child started")
 
-func (pl *pool) resize(n int) {
+// resize sets the pool's size; at 0 it returns once the pool has no child.
+// It returns the generation it made.
+func (pl *pool) resize(n int) uint64 {
 	pl.mu.Lock()
 	pl.want = n
 	pl.gen++
@@ -225,13 +237,38 @@ func (pl *pool) resize(n int) {
 		c.discard()
 	}
 	if n > 0 {
-		return
+		return gen
 	}
 	pl.mu.Lock()
 	for pl.owned > 0 && pl.gen == gen { // a later Prestart(n) takes over
 		pl.done.Wait()
 	}
 	pl.mu.Unlock()
+	return gen
+}
+
+// shed ends the pool's children, waiting or being started, when a fresh
+// Fork failed for lack of descriptors while they held some (their
+// channels, and on Linux their pidfds), and reports whether it did: the
+// caller tries again, as without a pool. The pool keeps its size and
+// refills after the next Fork.
+func (pl *pool) shed(err error) bool {
+	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) {
+		return false
+	}
+	pl.mu.Lock()
+	want, owned := pl.want, pl.owned
+	pl.mu.Unlock()
+	if owned == 0 {
+		return false
+	}
+	gen := pl.resize(0)
+	pl.mu.Lock()
+	if pl.gen == gen { // no Prestart meanwhile
+		pl.want = want
+	}
+	pl.mu.Unlock()
+	return true
 }
 
 // suspend ends and reaps the pool's children, waiting or being started
@@ -244,7 +281,7 @@ func (pl *pool) suspend() (restore func()) {
 	if want == 0 {
 		return func() {}
 	}
-	pl.resize(0)
+	_ = pl.resize(0)
 	return func() { _ = Prestart(want) }
 }
 

@@ -1,0 +1,94 @@
+//go:build unix
+
+package procs_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/forkport/forkport/procs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func init() { procs.Register("forks-under-fd-limit", forksUnderFdLimit) }
+
+// forksUnderFdLimit lowers its RLIMIT_NOFILE to forkCase.Value, starts a
+// pool of 2 if forkCase.Variant is "pool", then forks 10 times, alternating
+// a Fork the pool can serve and one it cannot (a start-only variable that
+// differs: a fresh start), and reports the errors, one a line, and the
+// number of Forks the pool served ("pooled N").
+func forksUnderFdLimit() {
+	lim := uint64(forkCase.Value)
+	var errs []string
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
+		errs = append(errs, "setrlimit: "+err.Error())
+	}
+	if forkCase.Variant == "pool" {
+		if err := procs.Prestart(2); err != nil {
+			errs = append(errs, "prestart: "+err.Error())
+		}
+	}
+	for i := range 10 {
+		attr := &procs.Attr{}
+		if i%2 == 1 {
+			attr.Env = append(os.Environ(), "GOGC=173")
+		}
+		p, err := procs.ForkWith("return", attr)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("fork %d: %v", i, err))
+			continue
+		}
+		if _, err := p.Wait(); err != nil {
+			errs = append(errs, fmt.Sprintf("wait %d: %v", i, err))
+		}
+	}
+	if err := procs.Prestart(0); err != nil {
+		errs = append(errs, "stop: "+err.Error())
+	}
+	errs = append(errs, fmt.Sprint("pooled ", procs.PooledForks()))
+	writeReport(forkCase.Out, report{Note: strings.Join(errs, "\n")})
+}
+
+// TestPrestartUnderFdLimit: with few descriptors left, a pool must not make
+// a Fork fail that would succeed without one. Each waiting child holds
+// descriptors of the caller's (its channel; on Linux its pidfd), and a
+// refill holds more while it starts one: a fresh Fork that runs out of
+// them must get them back from the pool. A re-executed helper lowers its
+// own RLIMIT_NOFILE (never the test process's) to each limit of a range
+// wide enough to hold the few where the pool's descriptors make the
+// difference, and forks with and without a pool.
+func TestPrestartUnderFdLimit(t *testing.T) {
+	t.Parallel()
+	var compared, pooled int
+	for lim := 12; lim <= 32; lim++ {
+		run := func(variant string) (forkErrs []string, served int) {
+			out := newReport(t)
+			p := forkWith(t, "forks-under-fd-limit", nil, func() { forkCase.Out, forkCase.Variant, forkCase.Value = out, variant, lim })
+			require.Zero(t, waitCode(t, p))
+			r := readReport(t, out)
+			for _, l := range strings.Split(r.Note, "\n") {
+				if n, ok := strings.CutPrefix(l, "pooled "); ok {
+					served, _ = strconv.Atoi(n)
+				} else if strings.HasPrefix(l, "fork ") || strings.HasPrefix(l, "wait ") || strings.HasPrefix(l, "stop") {
+					forkErrs = append(forkErrs, l)
+				}
+			}
+			return forkErrs, served
+		}
+		without, _ := run("none")
+		if len(without) > 0 {
+			continue // too few descriptors for forking at all
+		}
+		with, served := run("pool")
+		compared++
+		pooled += served
+		assert.Empty(t, with, "RLIMIT_NOFILE %d: these Forks fail with a pool and succeed without one", lim)
+	}
+	require.NotZero(t, compared, "no limit in the range lets a helper fork")
+	require.NotZero(t, pooled, "no limit in the range lets the pool serve a Fork: the test tests nothing")
+}

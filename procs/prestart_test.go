@@ -149,7 +149,15 @@ func TestPrestartedChildrenAreNotReaped(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot list a process's children here (%v)", err)
 	}
+	// Prestart(0) (withPool's clean-up in the test before) returns once
+	// every child of the pool is reaped, including one a background
+	// refill was discarding: the two waiting children are the only ones.
 	require.Len(t, kids, 2, "the pool's children are this process's only ones now: %v", kids)
+	var pids []int
+	for _, k := range kids {
+		pids = append(pids, k.Pid)
+	}
+	require.ElementsMatch(t, procs.PoolIdlePids(), pids, "this process's children are the waiting ones")
 	// A waiting child that dies is the pool's to reap, not Reap's or
 	// Waitpid's: a program never sees a status for a PID Fork did not
 	// return.

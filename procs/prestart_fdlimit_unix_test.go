@@ -17,15 +17,41 @@ import (
 
 func init() { procs.Register("forks-under-fd-limit", forksUnderFdLimit) }
 
-// forksUnderFdLimit lowers its RLIMIT_NOFILE to forkCase.Value, starts a
+// fdLimitWithHeadroom is the RLIMIT_NOFILE that leaves this process n
+// descriptors to open: a new descriptor takes the lowest free number, and
+// must be below the limit.
+func fdLimitWithHeadroom(n int) uint64 {
+	open := openFds()
+	lim := n
+	for {
+		below := 0
+		for _, fd := range open {
+			if fd < lim {
+				below++
+			}
+		}
+		if lim-below >= n {
+			return uint64(lim)
+		}
+		lim++
+	}
+}
+
+// forksUnderFdLimit lowers its RLIMIT_NOFILE to leave it forkCase.Value
+// descriptors (whether it is a fresh or a pooled child, which differ in
+// what they have open), starts a
 // pool of 2 if forkCase.Variant is "pool", then forks 10 times, alternating
 // a Fork the pool can serve and one it cannot (a start-only variable that
 // differs: a fresh start), and reports the errors, one a line, and the
 // number of Forks the pool served ("pooled N").
 func forksUnderFdLimit() {
-	lim := uint64(forkCase.Value)
+	lim := fdLimitWithHeadroom(forkCase.Value)
 	var errs []string
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
+	var was syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &was); err != nil {
+		errs = append(errs, "getrlimit: "+err.Error())
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: was.Max}); err != nil {
 		errs = append(errs, "setrlimit: "+err.Error())
 	}
 	if forkCase.Variant == "pool" {
@@ -51,6 +77,7 @@ func forksUnderFdLimit() {
 		errs = append(errs, "stop: "+err.Error())
 	}
 	errs = append(errs, fmt.Sprint("pooled ", procs.PooledForks()))
+	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &was) // for the report
 	writeReport(forkCase.Out, report{Note: strings.Join(errs, "\n")})
 }
 
@@ -59,16 +86,16 @@ func forksUnderFdLimit() {
 // descriptors of the caller's (its channel; on Linux its pidfd), and a
 // refill holds more while it starts one: a fresh Fork that runs out of
 // them must get them back from the pool. A re-executed helper lowers its
-// own RLIMIT_NOFILE (never the test process's) to each limit of a range
-// wide enough to hold the few where the pool's descriptors make the
-// difference, and forks with and without a pool.
+// own RLIMIT_NOFILE (never the test process's) to leave it each number of
+// free descriptors in a range wide enough to hold the few where the pool's
+// make the difference, and forks with and without a pool.
 func TestPrestartUnderFdLimit(t *testing.T) {
 	t.Parallel()
 	var compared, pooled int
-	for lim := 12; lim <= 32; lim++ {
+	for headroom := 0; headroom <= 20; headroom++ {
 		run := func(variant string) (forkErrs []string, served int) {
 			out := newReport(t)
-			p := forkWith(t, "forks-under-fd-limit", nil, func() { forkCase.Out, forkCase.Variant, forkCase.Value = out, variant, lim })
+			p := forkWith(t, "forks-under-fd-limit", nil, func() { forkCase.Out, forkCase.Variant, forkCase.Value = out, variant, headroom })
 			require.Zero(t, waitCode(t, p))
 			r := readReport(t, out)
 			for _, l := range strings.Split(r.Note, "\n") {
@@ -87,8 +114,8 @@ func TestPrestartUnderFdLimit(t *testing.T) {
 		with, served := run("pool")
 		compared++
 		pooled += served
-		assert.Empty(t, with, "RLIMIT_NOFILE %d: these Forks fail with a pool and succeed without one", lim)
+		assert.Empty(t, with, "%d descriptors free: these Forks fail with a pool and succeed without one", headroom)
 	}
-	require.NotZero(t, compared, "no limit in the range lets a helper fork")
-	require.NotZero(t, pooled, "no limit in the range lets the pool serve a Fork: the test tests nothing")
+	require.NotZero(t, compared, "no headroom in the range lets a helper fork")
+	require.NotZero(t, pooled, "no headroom in the range lets the pool serve a Fork: the test tests nothing")
 }

@@ -203,13 +203,16 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 		env = os.Environ()
 	}
 	env = withoutMarker(env)
+	// Refill the pool once this Fork is done: starting a child meanwhile
+	// would compete with this one for the CPUs and for descriptors.
+	defer thePool.refill()
 	if p, ok := forkPooled(name, attr, argv, env, state); ok {
 		track(p)
 		return p, nil
 	}
 	p, err := forkFresh(name, attr, argv, env, state)
 	if err != nil && thePool.shed(err) {
-		// Out of descriptors, some of them the pool's: once it has
+		// Out of descriptors, with a pool holding some: once it has
 		// released them, the fresh start succeeds as without a pool.
 		p, err = forkFresh(name, attr, argv, env, state)
 	}

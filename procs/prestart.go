@@ -84,7 +84,8 @@ import (
 // (about 2 MiB for a small one: see the README's Performance section), and
 // the caller holds a descriptor for it (its channel; on Linux also a
 // pidfd, as for every child). A fresh Fork that fails for lack of
-// descriptors (EMFILE, ENFILE) while the pool holds some ends the pool's
+// descriptors (EMFILE, ENFILE, or EBADF from a child whose descriptors
+// cannot be moved under the limit) while there is a pool ends the pool's
 // children and tries once more, so a pool makes no Fork fail that would
 // succeed without it; the pool refills after the next Fork.
 func Prestart(n int) error {
@@ -240,7 +241,10 @@ func (pl *pool) resize(n int) uint64 {
 		return gen
 	}
 	pl.mu.Lock()
-	for pl.owned > 0 && pl.gen == gen { // a later Prestart(n) takes over
+	// A refill goroutine ends at once now (its child, if any, is killed)
+	// and starts none: wait for it too, so that it cannot start one for a
+	// Prestart(n) that follows. A later Prestart(n) takes over.
+	for (pl.owned > 0 || pl.filling) && pl.gen == gen {
 		pl.done.Wait()
 	}
 	pl.mu.Unlock()
@@ -248,20 +252,28 @@ func (pl *pool) resize(n int) uint64 {
 }
 
 // shed ends the pool's children, waiting or being started, when a fresh
-// Fork failed for lack of descriptors while they held some (their
-// channels, and on Linux their pidfds), and reports whether it did: the
-// caller tries again, as without a pool. The pool keeps its size and
+// Fork failed for lack of descriptors while there is a pool (its children
+// hold some: their channels, and on Linux their pidfds), and reports
+// whether it did: the caller tries again, as without a pool. The pool keeps its size and
 // refills after the next Fork.
 func (pl *pool) shed(err error) bool {
-	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) {
+	// EBADF too: the child of a start whose descriptors are numbered
+	// near the limit (the pool holds the lower ones) fails to move them
+	// above it (Go's fork moves its error pipe above every descriptor it
+	// passes on), and a start given a closed file fails the same way
+	// twice.
+	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) && !errors.Is(err, syscall.EBADF) {
 		return false
 	}
 	pl.mu.Lock()
 	want, owned := pl.want, pl.owned
 	pl.mu.Unlock()
-	if owned == 0 {
+	if want == 0 && owned == 0 {
 		return false
 	}
+	// With a pool, try again even if it holds nothing now: a refill
+	// that held descriptors while the Fork ran may have failed and
+	// released them since.
 	gen := pl.resize(0)
 	pl.mu.Lock()
 	if pl.gen == gen { // no Prestart meanwhile
@@ -473,8 +485,9 @@ func (pl *pool) startChild() (*idleChild, error) {
 		return nil, err
 	}
 	attr, placeholders, err := idleAttr()
-	if err != nil {
+	if err != nil { // out of descriptors, say: the child's end is ours to close too
 		parent.close()
+		closeAll(childEnds)
 		return nil, err
 	}
 	defer placeholders.Close()
@@ -511,10 +524,7 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 	if !pooledAttrOK(attr) {
 		return nil, false
 	}
-	c := thePool.take(startOnly(env))
-	// Refill once this Fork is done: starting a child now would compete
-	// for the CPUs with the one being handed the state.
-	defer thePool.refill()
+	c := thePool.take(startOnly(env)) // ForkWith refills the pool once it is done
 	if c == nil {
 		return nil, false
 	}

@@ -5,6 +5,7 @@ package procs_test
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,7 +52,13 @@ func forksUnderFdLimit() {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &was); err != nil {
 		errs = append(errs, "getrlimit: "+err.Error())
 	}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: was.Max}); err != nil {
+	low := was
+	if v := reflect.ValueOf(&low.Cur).Elem(); v.CanUint() { // Cur is uint64, or int64 on FreeBSD
+		v.SetUint(lim)
+	} else {
+		v.SetInt(int64(lim))
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
 		errs = append(errs, "setrlimit: "+err.Error())
 	}
 	if forkCase.Variant == "pool" {

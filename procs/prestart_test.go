@@ -122,10 +122,13 @@ func TestPrestartRelativeDirIsTheCallersAtFork(t *testing.T) {
 	// directory when it calls Fork, not to the one the waiting child
 	// started in. The test moves the caller to a directory with a sub
 	// directory that the test binary's directory lacks.
+	// The directory's clean-up runs after the pool's (clean-ups run last
+	// first): a refill after the Fork starts a child while the caller is
+	// in the directory, and Windows removes no directory a process is in.
+	base := testutil.TempDir(t)
 	withPool(t, 1)
 	wd, err := os.Getwd()
 	require.NoError(t, err)
-	base := testutil.TempDir(t)
 	require.NoError(t, os.Mkdir(filepath.Join(base, "only-here"), 0o755))
 	forkMu.Lock() // the working directory is the process's: no other fork meanwhile
 	defer forkMu.Unlock()

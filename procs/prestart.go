@@ -29,20 +29,20 @@ import (
 // package initialisation), costs only the hand-off of the state to one of
 // them. Prestart returns once n children are waiting (they have run
 // package initialisation and Init), or with the error that kept one from
-// starting. Fork takes a waiting child when there is one
-// (it never waits for one) and the pool is refilled in the background; an
-// empty pool means a fresh start, as without Prestart. Fork waits for a
-// waiting child's answer for a bounded time (a second, plus a second per
-// 16 MiB of copied state; a hand-off normally takes well under a
-// millisecond): a child that has not answered by then (stopped by a
-// signal, say) is killed and reaped, and Fork starts a fresh child, with
-// the same result, only later. (One that answers in the very instant it
-// is killed may have entered its entry point, and dies there.) Prestart(0) stops the pool: waiting children are ended, and
-// children still being started are killed rather than waited for, and
-// every one is reaped before it returns.
-// Without a call to Prestart nothing changes. It is safe for concurrent use; it must be
-// called after Init, and fails as Fork would if Register or Copy was
-// misused.
+// starting. Fork takes a waiting child when there is one (it never waits
+// for one) and the pool is refilled in the background; an empty pool
+// means a fresh start, as without Prestart. Fork waits for a waiting
+// child's answer for a bounded time (a second, plus a second per 16 MiB
+// of copied state; a hand-off normally takes well under a millisecond): a
+// child that has not answered by then (stopped by a signal, say) is killed
+// and reaped, and Fork starts a fresh child, with the same result, only
+// later. (One that answers in the very instant it is killed may have
+// entered its entry point, and dies there.) Prestart(0) stops the pool:
+// waiting children are ended, children still being started are killed
+// rather than waited for, and every one is reaped before it returns.
+// Without a call to Prestart nothing changes. It is safe for concurrent
+// use; it must be called after Init, and fails as Fork would if Register
+// or Copy was misused.
 //
 // A child from the pool is an ordinary child of the caller (same PID rules,
 // reaped with Wait, Waitpid or Reap, in the caller's trees), and Fork's

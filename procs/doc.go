@@ -77,8 +77,13 @@
 // directory and arguments at Fork, so nothing a claim can see changes
 // (FORKPORT_PRESTART=2 go test ./... runs forkport's whole suite through
 // the pool); what cannot be redone in a running process is listed on
-// Prestart (credentials, resource limits and ignored signals among it), and
-// Fork starts a fresh child for it.
+// Prestart (package initialisation ran earlier, with the null device as
+// standard files; credentials, resource limits and ignored signals are
+// compared), and Fork starts a fresh child for it. Fork never depends on a
+// waiting child: one that does not answer within a second (stopped, say)
+// is killed and Fork starts a fresh child; a fresh start that runs out of
+// descriptors gets the pool's back; and Prestart(0) and Exec* kill the
+// children still being started rather than wait for them.
 //
 // Register and Copy must be called before Init (from init functions), and
 // Init must be the first call in main (and in TestMain): a forked child runs

@@ -203,10 +203,24 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 		env = os.Environ()
 	}
 	env = withoutMarker(env)
+	// Refill the pool once this Fork is done: starting a child meanwhile
+	// would compete with this one for the CPUs and for descriptors.
+	defer thePool.refill()
 	if p, ok := forkPooled(name, attr, argv, env, state); ok {
 		track(p)
 		return p, nil
 	}
+	p, err := forkFresh(name, attr, argv, env, state)
+	if err != nil && thePool.shed(err) {
+		// Out of descriptors, with a pool holding some: once it has
+		// released them, the fresh start succeeds as without a pool.
+		p, err = forkFresh(name, attr, argv, env, state)
+	}
+	return p, err
+}
+
+// forkFresh forks by starting the program again.
+func forkFresh(name string, attr *Attr, argv, env []string, state []byte) (*Process, error) {
 	exe, err := selfExe()
 	if err != nil {
 		return nil, wrap("fork", name, err)

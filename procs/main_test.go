@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,15 +139,32 @@ func copyExe(dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return withoutForks(func() error {
+		out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
+
+// withoutForks runs write, which opens a file for writing and closes it,
+// while no goroutine forks. A child forked while the file is open holds a
+// copy of the descriptor until it execs (close-on-exec closes it only
+// then), and an exec of the file meanwhile fails with ETXTBSY ("text file
+// busy", Linux): the tests run programs they have just written while
+// other tests, and the pool's refills, start children. os.StartProcess
+// forks holding syscall.ForkLock for writing, so none forks while it is
+// held for reading (a no-op on Windows, whose children inherit only the
+// handles they are given).
+func withoutForks(write func() error) error {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	return write()
 }
 
 // helperArgv0 names a helper and the file it reports to.
@@ -333,7 +351,7 @@ func assertEnvHas(t *testing.T, env []string, name, value string, msg string) {
 func writeFile(t *testing.T, dir, name, content string, perm os.FileMode) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	require.NoError(t, os.WriteFile(p, []byte(content), perm))
+	require.NoError(t, withoutForks(func() error { return os.WriteFile(p, []byte(content), perm) }))
 	require.NoError(t, os.Chmod(p, perm))
 	return p
 }

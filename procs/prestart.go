@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"time"
 )
 
 // Prestart keeps up to n children started and waiting, so that Fork, which
@@ -27,13 +29,20 @@ import (
 // package initialisation), costs only the hand-off of the state to one of
 // them. Prestart returns once n children are waiting (they have run
 // package initialisation and Init), or with the error that kept one from
-// starting. Fork takes a waiting child when there is one
-// (it never waits for one) and the pool is refilled in the background; an
-// empty pool means a fresh start, as without Prestart. Prestart(0) stops
-// the pool: waiting children are ended and reaped before it returns.
-// Without a call to Prestart nothing changes. It is safe for concurrent use; it must be
-// called after Init, and fails as Fork would if Register or Copy was
-// misused.
+// starting. Fork takes a waiting child when there is one (it never waits
+// for one) and the pool is refilled in the background; an empty pool
+// means a fresh start, as without Prestart. Fork waits for a waiting
+// child's answer for a bounded time (a second, plus a second per 16 MiB
+// of copied state; a hand-off normally takes well under a millisecond): a
+// child that has not answered by then (stopped by a signal, say) is killed
+// and reaped, and Fork starts a fresh child, with the same result, only
+// later. (One that answers in the very instant it is killed may have
+// entered its entry point, and dies there.) Prestart(0) stops the pool:
+// waiting children are ended, children still being started are killed
+// rather than waited for, and every one is reaped before it returns.
+// Without a call to Prestart nothing changes. It is safe for concurrent
+// use; it must be called after Init, and fails as Fork would if Register
+// or Copy was misused.
 //
 // A child from the pool is an ordinary child of the caller (same PID rules,
 // reaped with Wait, Waitpid or Reap, in the caller's trees), and Fork's
@@ -44,7 +53,9 @@ import (
 //
 //   - package initialisation ran when the child was pre-started, with the
 //     caller's environment, directory and arguments of that time (the entry
-//     point sees the new ones);
+//     point sees the new ones), and with the null device as its standard
+//     input, output and error: what it prints is lost, not written to the
+//     Fork's Attr.Stdout (the entry point writes there);
 //   - what the Go runtime reads from the environment once at start
 //     (GODEBUG, GOMAXPROCS, GOGC, GOMEMLIMIT, GOTRACEBACK, GORACE): Fork
 //     uses a waiting child only if these are what the child started with,
@@ -57,9 +68,9 @@ import (
 //     become new *os.File values for the standard handles it is handed (the
 //     standard logger follows), so a copy of one taken during package
 //     initialisation still names the null device the child waited with;
-//   - Exec* ends the waiting children before it replaces the program (on
-//     Unix; they would be the new program's unknown children), and starts
-//     the pool again if the exec fails;
+//   - Exec* ends the pool's children, waiting or being started, before it
+//     replaces the program (on Unix; they would be the new program's
+//     unknown children), and starts the pool again if the exec fails;
 //   - on Unix, Attr.Files go to descriptors 4 to 11 (8 at most through the
 //     pool; more start a fresh child);
 //   - what a process inherits when it starts: credentials (user and group
@@ -93,8 +104,16 @@ import (
 // files are the null device until Fork hands them the real ones), and exit
 // by themselves, silently, when the caller exits or dies. A process that
 // waits for all its descendants before it exits (a child subreaper) must
-// stop its pool first: its waiting children wait for it in turn. Each costs the memory of an idle instance of the program (about
-// 2 MiB for a small one: see the README's Performance section).
+// stop its pool first: its waiting children wait for it in turn.
+//
+// Each waiting child costs the memory of an idle instance of the program
+// (about 2 MiB for a small one: see the README's Performance section), and
+// the caller holds a descriptor for it (its channel; on Linux also a
+// pidfd, as for every child). A fresh Fork that fails for lack of
+// descriptors (EMFILE, ENFILE, or EBADF from a child whose descriptors
+// cannot be moved under the limit) while there is a pool ends the pool's
+// children and tries once more, so a pool makes no Fork fail that would
+// succeed without it; the pool refills after the next Fork.
 func Prestart(n int) error {
 	if n < 0 {
 		return wrap("prestart", fmt.Sprint(n), invalid("negative pool size"))
@@ -102,7 +121,7 @@ func Prestart(n int) error {
 	if err := forkReady(); err != nil {
 		return wrap("prestart", fmt.Sprint(n), err)
 	}
-	thePool.resize(n)
+	_ = thePool.resize(n)
 	return wrap("prestart", fmt.Sprint(n), thePool.fillNow())
 }
 
@@ -157,51 +176,86 @@ func cutEnv(e string) (string, string, bool) {
 	return "", "", false
 }
 
-// idleChild is a waiting child of the pool.
+// idleChild is a child of the pool: being started, then waiting.
 type idleChild struct {
-	p     *Process
-	end   handoffEnd
-	nonce [16]byte
-	env   string   // startOnly of the environment it started with
-	start []string // that environment, without the marker
-	state string   // procState.key of the caller when it started
+	pool    *pool
+	p       *Process
+	end     handoffEnd
+	nonce   [16]byte
+	env     string   // startOnly of the environment it started with
+	start   []string // that environment, without the marker
+	state   string   // procState.key of the caller when it started
+	stopped bool     // killed by a stop while it started (under pool.mu)
 }
 
-// discard ends an idle child that will not be used and reaps it.
+// discard ends a child of the pool that will not be used, reaps it and
+// releases it: it is the pool's until it is reaped.
 func (c *idleChild) discard() {
-	c.end.close() // the child reads end of file and exits
+	c.end.close() // a waiting child reads end of file and exits
 	_ = c.p.KillTree()
 	_ = c.p.Kill()
 	_, _ = c.p.Wait()
+	c.pool.release()
 }
 
+// The pool's lifecycle. Every child it starts is counted in owned from
+// just before it is started until it is reaped (discard) or handed to a
+// Fork's caller; a stop (resize(0): Prestart(0), Exec*) kills the children
+// still being started and returns only once owned is zero, so that after
+// it the pool has no process at all, whatever the children were doing
+// (running package initialisation, stopped by a signal, being discarded
+// by another goroutine).
 type pool struct {
-	mu      sync.Mutex
-	want    int
-	idle    []*idleChild
-	filling bool       // a refill goroutine is running
-	done    *sync.Cond // signalled when filling stops
+	mu       sync.Mutex
+	want     int
+	gen      uint64 // advanced by every resize: a stop waits only for its own
+	idle     []*idleChild
+	starting map[*idleChild]struct{} // started, not ready yet: a stop kills them
+	owned    int                     // children started, not yet reaped or handed off
+	filling  bool                    // a refill goroutine (or fillNow) is running
+	done     *sync.Cond              // signalled when filling stops or owned drops
 }
 
 var thePool = newPool()
 
 func newPool() *pool {
-	p := &pool{}
+	p := &pool{starting: map[*idleChild]struct{}{}}
 	p.done = sync.NewCond(&p.mu)
 	return p
 }
 
-func (pl *pool) resize(n int) {
+// release forgets a child the pool no longer owns (reaped, or handed off).
+func (pl *pool) release() {
+	pl.mu.Lock()
+	pl.owned--
+	pl.done.Broadcast()
+	pl.mu.Unlock()
+}
+
+// errStopped is what starting a child returns when the pool was stopped
+// meanwhile: not an error of Prestart's.
+var errStopped = errors.New("the pool was stopped while the child started")
+
+// resize sets the pool's size; at 0 it returns once the pool has no child.
+// It returns the generation it made.
+func (pl *pool) resize(n int) uint64 {
 	pl.mu.Lock()
 	pl.want = n
+	pl.gen++
+	gen := pl.gen
 	var drop []*idleChild
 	if len(pl.idle) > n {
 		drop = pl.idle[n:]
 		pl.idle = pl.idle[:n:n]
 	}
 	if n == 0 {
-		for pl.filling {
-			pl.done.Wait() // a child being started must be ended too
+		// A child still in its package initialisation (or stopped there)
+		// is killed, not waited for: its starter sees it die, reaps it
+		// and releases it.
+		for c := range pl.starting {
+			c.stopped = true
+			_ = c.p.Kill()
+			unblock(c.end)
 		}
 		drop = append(drop, pl.idle...)
 		pl.idle = nil
@@ -210,11 +264,55 @@ func (pl *pool) resize(n int) {
 	for _, c := range drop {
 		c.discard()
 	}
+	if n > 0 {
+		return gen
+	}
+	pl.mu.Lock()
+	// A refill goroutine ends at once now (its child, if any, is killed)
+	// and starts none: wait for it too, so that it cannot start one for a
+	// Prestart(n) that follows. A later Prestart(n) takes over.
+	for (pl.owned > 0 || pl.filling) && pl.gen == gen {
+		pl.done.Wait()
+	}
+	pl.mu.Unlock()
+	return gen
 }
 
-// suspend ends and reaps the waiting children (before an exec, which would
-// leave them to a program that does not know them), and returns what puts
-// the pool back.
+// shed ends the pool's children, waiting or being started, when a fresh
+// Fork failed for lack of descriptors while there is a pool (its children
+// hold some: their channels, and on Linux their pidfds), and reports
+// whether it did: the caller tries again, as without a pool. The pool keeps its size and
+// refills after the next Fork.
+func (pl *pool) shed(err error) bool {
+	// EBADF too: the child of a start whose descriptors are numbered
+	// near the limit (the pool holds the lower ones) fails to move them
+	// above it (Go's fork moves its error pipe above every descriptor it
+	// passes on), and a start given a closed file fails the same way
+	// twice.
+	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) && !errors.Is(err, syscall.EBADF) {
+		return false
+	}
+	pl.mu.Lock()
+	want, owned := pl.want, pl.owned
+	pl.mu.Unlock()
+	if want == 0 && owned == 0 {
+		return false
+	}
+	// With a pool, try again even if it holds nothing now: a refill
+	// that held descriptors while the Fork ran may have failed and
+	// released them since.
+	gen := pl.resize(0)
+	pl.mu.Lock()
+	if pl.gen == gen { // no Prestart meanwhile
+		pl.want = want
+	}
+	pl.mu.Unlock()
+	return true
+}
+
+// suspend ends and reaps the pool's children, waiting or being started
+// (before an exec, which would leave them to a program that does not know
+// them), and returns what puts the pool back.
 func (pl *pool) suspend() (restore func()) {
 	pl.mu.Lock()
 	want := pl.want
@@ -222,7 +320,7 @@ func (pl *pool) suspend() (restore func()) {
 	if want == 0 {
 		return func() {}
 	}
-	pl.resize(0)
+	_ = pl.resize(0)
 	return func() { _ = Prestart(want) }
 }
 
@@ -247,7 +345,7 @@ func (pl *pool) fillNow() error {
 	results := make(chan started, need)
 	for range need {
 		go func() {
-			c, err := startIdle()
+			c, err := pl.startIdle()
 			results <- started{c, err}
 		}()
 	}
@@ -259,6 +357,7 @@ func (pl *pool) fillNow() error {
 		r := <-results
 		pl.mu.Lock()
 		switch {
+		case errors.Is(r.err, errStopped): // a concurrent Prestart(0) won
 		case r.err != nil:
 			errs = append(errs, r.err)
 		case len(pl.idle) < pl.want:
@@ -267,12 +366,14 @@ func (pl *pool) fillNow() error {
 			extra = append(extra, r.c)
 		}
 	}
-	pl.filling = false
-	pl.done.Broadcast()
 	pl.mu.Unlock()
 	for _, c := range extra {
 		c.discard()
 	}
+	pl.mu.Lock()
+	pl.filling = false
+	pl.done.Broadcast()
+	pl.mu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -289,27 +390,30 @@ func (pl *pool) refill() {
 }
 
 func (pl *pool) fill() {
+	defer func() {
+		pl.mu.Lock()
+		pl.filling = false
+		pl.done.Broadcast()
+		pl.mu.Unlock()
+	}()
 	for {
 		pl.mu.Lock()
 		if len(pl.idle) >= pl.want {
-			pl.filling = false
-			pl.done.Broadcast()
 			pl.mu.Unlock()
 			return
 		}
 		pl.mu.Unlock()
-		c, err := startIdle()
-		pl.mu.Lock()
-		if err != nil || len(pl.idle) >= pl.want {
+		c, err := pl.startIdle()
+		if err != nil {
 			// A child that cannot be started now (out of processes,
 			// say) leaves the pool short: Fork starts children itself,
 			// and reports the error if it persists.
-			pl.filling = false
-			pl.done.Broadcast()
+			return
+		}
+		pl.mu.Lock()
+		if len(pl.idle) >= pl.want {
 			pl.mu.Unlock()
-			if c != nil {
-				c.discard()
-			}
+			c.discard()
 			return
 		}
 		pl.idle = append(pl.idle, c)
@@ -352,8 +456,58 @@ func (pl *pool) take(env, state string) *idleChild {
 	return c
 }
 
-// startIdle starts a child that waits for a request.
-func startIdle() (*idleChild, error) {
+// startIdle starts a child that waits for a request. The child is the
+// pool's (counted in owned) from before it starts: a stop meanwhile kills
+// it, and startIdle returns errStopped once it is reaped.
+func (pl *pool) startIdle() (*idleChild, error) {
+	pl.mu.Lock()
+	if pl.want == 0 {
+		pl.mu.Unlock()
+		return nil, errStopped
+	}
+	pl.owned++
+	pl.mu.Unlock()
+	c, err := pl.startChild()
+	if err != nil {
+		pl.release()
+		return nil, err
+	}
+	pl.mu.Lock()
+	if pl.want == 0 { // stopped while it started: the stop waits for this
+		pl.mu.Unlock()
+		c.discard()
+		return nil, errStopped
+	}
+	pl.starting[c] = struct{}{}
+	pl.mu.Unlock()
+	// The child says it is ready once its runtime, package initialisation
+	// and Init have run: from then on a Fork costs only the hand-off.
+	var ready [1]byte
+	_, err = io.ReadFull(c.end.answer, ready[:])
+	var reason []byte
+	if err == nil && ready[0] != readyByte { // the child refused: its reason follows
+		reason, _ = io.ReadAll(io.LimitReader(c.end.answer, maxReply-1))
+	}
+	pl.mu.Lock()
+	delete(pl.starting, c)
+	stopped := c.stopped
+	pl.mu.Unlock()
+	switch {
+	case stopped:
+		c.discard()
+		return nil, errStopped
+	case err != nil:
+		c.discard()
+		return nil, fmt.Errorf("%w: a pre-started child ended before it was ready (%w)", ErrHandoff, err)
+	case ready[0] != readyByte:
+		c.discard()
+		return nil, fmt.Errorf("%w: a pre-started child refused: %s", ErrHandoff, append(ready[:], reason...))
+	}
+	return c, nil
+}
+
+// startChild starts the process of a child that waits for a request.
+func (pl *pool) startChild() (*idleChild, error) {
 	exe, err := selfExe()
 	if err != nil {
 		return nil, err
@@ -374,8 +528,9 @@ func startIdle() (*idleChild, error) {
 		return nil, err
 	}
 	attr, placeholders, err := idleAttr()
-	if err != nil {
+	if err != nil { // out of descriptors, say: the child's end is ours to close too
 		parent.close()
+		closeAll(childEnds)
 		return nil, err
 	}
 	defer placeholders.Close()
@@ -400,20 +555,7 @@ func startIdle() (*idleChild, error) {
 		parent.close()
 		return nil, err
 	}
-	c := &idleChild{p: p, end: parent, nonce: nonce, env: startOnly(env), start: env, state: st.key}
-	// The child says it is ready once its runtime, package initialisation
-	// and Init have run: from then on a Fork costs only the hand-off.
-	var ready [1]byte
-	if _, err := io.ReadFull(parent.answer, ready[:]); err != nil {
-		c.discard()
-		return nil, fmt.Errorf("%w: a pre-started child ended before it was ready (%w)", ErrHandoff, err)
-	}
-	if ready[0] != readyByte { // the child refused: its reason follows
-		reason, _ := io.ReadAll(io.LimitReader(parent.answer, maxReply-1))
-		c.discard()
-		return nil, fmt.Errorf("%w: a pre-started child refused: %s", ErrHandoff, append(ready[:], reason...))
-	}
-	return c, nil
+	return &idleChild{pool: pl, p: p, end: parent, nonce: nonce, env: startOnly(env), start: env, state: st.key}, nil
 }
 
 // readyByte is what a pre-started child sends once it waits for a request.
@@ -425,9 +567,7 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 	if !pooledAttrOK(attr) {
 		return nil, false
 	}
-	// Refill once this Fork is done: starting a child now would compete
-	// for the CPUs with the one being handed the state.
-	defer thePool.refill()
+	// ForkWith refills the pool once it is done.
 	if !thePool.hasIdle() {
 		return nil, false
 	}
@@ -458,12 +598,14 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 		req.env, req.sameEnv = nil, true // the child has it already
 	}
 	if err := handOff(c, attr, req, frame(c.nonce, fingerprint(), state)); err != nil {
-		// The child died while it waited, or refused: a fresh child
+		// The child died while it waited, refused, did not answer in
+		// time, or the hand-off ran out of descriptors: a fresh child
 		// will say why if it is anything but bad luck.
 		c.discard()
 		return nil, false
 	}
 	c.end.close()
+	thePool.release()
 	pooledForks.Add(1)
 	return c.p, true
 }
@@ -472,7 +614,10 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *P
 var pooledForks atomic.Int64
 
 // handOff sends the request and the state to a waiting child and waits for
-// its answer; Group and Detach are in force once it returns.
+// its answer; Group and Detach are in force once it returns. It waits at
+// most handOffBound: a child that has not answered by then (stopped by a
+// signal, or starved of CPU) is killed, which ends the hand-off with an
+// error, and the caller starts a fresh child instead.
 func handOff(c *idleChild, attr *Attr, req request, framed []byte) error {
 	if err := prepareTree(c.p, attr); err != nil {
 		return err
@@ -480,7 +625,36 @@ func handOff(c *idleChild, attr *Attr, req request, framed []byte) error {
 	if err := transfer(c, attr, &req); err != nil {
 		return err
 	}
-	return c.end.send(append(req.encode(), framed...))
+	msg := append(req.encode(), framed...)
+	var mu sync.Mutex
+	answered, killed := false, false
+	timer := time.AfterFunc(handOffBound(len(msg)), func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !answered { // the child is not reaped before answered is set
+			killed = true
+			_ = c.p.Kill()
+			unblock(c.end)
+		}
+	})
+	err := c.end.send(msg)
+	timer.Stop()
+	mu.Lock()
+	answered = true
+	mu.Unlock()
+	if killed {
+		return fmt.Errorf("%w: a pre-started child did not answer within %v", ErrHandoff, handOffBound(len(msg)))
+	}
+	return err
+}
+
+// handOffBound is how long a Fork waits for a waiting child's answer: a
+// second, and a second more for each 16 MiB of state (a hand-off normally
+// takes a fraction of a millisecond plus the copy of the state). A child
+// that has not answered by then is killed and Fork starts a fresh one,
+// which is correct, only slower.
+func handOffBound(size int) time.Duration {
+	return time.Second + time.Duration(size>>24)*time.Second
 }
 
 // A request is what a waiting child applies before it takes its state.

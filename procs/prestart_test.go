@@ -122,10 +122,13 @@ func TestPrestartRelativeDirIsTheCallersAtFork(t *testing.T) {
 	// directory when it calls Fork, not to the one the waiting child
 	// started in. The test moves the caller to a directory with a sub
 	// directory that the test binary's directory lacks.
+	// The directory's clean-up runs after the pool's (clean-ups run last
+	// first): a refill after the Fork starts a child while the caller is
+	// in the directory, and Windows removes no directory a process is in.
+	base := testutil.TempDir(t)
 	withPool(t, 1)
 	wd, err := os.Getwd()
 	require.NoError(t, err)
-	base := testutil.TempDir(t)
 	require.NoError(t, os.Mkdir(filepath.Join(base, "only-here"), 0o755))
 	forkMu.Lock() // the working directory is the process's: no other fork meanwhile
 	defer forkMu.Unlock()
@@ -149,7 +152,15 @@ func TestPrestartedChildrenAreNotReaped(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot list a process's children here (%v)", err)
 	}
+	// Prestart(0) (withPool's clean-up in the test before) returns once
+	// every child of the pool is reaped, including one a background
+	// refill was discarding: the two waiting children are the only ones.
 	require.Len(t, kids, 2, "the pool's children are this process's only ones now: %v", kids)
+	var pids []int
+	for _, k := range kids {
+		pids = append(pids, k.Pid)
+	}
+	require.ElementsMatch(t, procs.PoolIdlePids(), pids, "this process's children are the waiting ones")
 	// A waiting child that dies is the pool's to reap, not Reap's or
 	// Waitpid's: a program never sees a status for a PID Fork did not
 	// return.

@@ -214,3 +214,12 @@ func swapUmask() int {
 	}
 	return old
 }
+
+// unblock wakes whoever reads or writes the parent's end of a pool child's
+// channel, as the child's death does (shutdown also reaches a descriptor
+// the child may have passed on to a process of its own).
+func unblock(h handoffEnd) {
+	if rc, err := h.state.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
+	}
+}

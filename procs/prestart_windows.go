@@ -109,3 +109,8 @@ type procState struct {
 }
 
 func readProcState() (procState, error) { return procState{umask: -1}, nil }
+
+// unblock: on Windows killing the child breaks its pipes, which wakes the
+// parent's reads and writes (the child's handles are inherited by no one
+// else: os.StartProcess passes an explicit handle list).
+func unblock(handoffEnd) {}

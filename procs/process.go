@@ -81,18 +81,18 @@ func (a *Attr) check() error {
 	return nil
 }
 
+// stdio reads os.Stdin, os.Stdout and os.Stderr only for what attr leaves
+// nil: the pool's refills start children in the background with all three
+// set, while the program may be swapping those variables (as testing's
+// examples do with os.Stdout).
 func (a *Attr) stdio() []*os.File {
-	in, out, errf := os.Stdin, os.Stdout, os.Stderr
-	if a.Stdin != nil {
-		in = a.Stdin
+	pick := func(f *os.File, std **os.File) *os.File {
+		if f != nil {
+			return f
+		}
+		return *std
 	}
-	if a.Stdout != nil {
-		out = a.Stdout
-	}
-	if a.Stderr != nil {
-		errf = a.Stderr
-	}
-	return []*os.File{in, out, errf}
+	return []*os.File{pick(a.Stdin, &os.Stdin), pick(a.Stdout, &os.Stdout), pick(a.Stderr, &os.Stderr)}
 }
 
 // Start starts the program at path (no PATH search) with argv and attr, and

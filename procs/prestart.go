@@ -101,7 +101,9 @@ import (
 //     os.Environ are the caller's at Fork).
 //
 // Waiting children hold none of the caller's files open (their standard
-// files are the null device until Fork hands them the real ones), and exit
+// files are the null device until Fork hands them the real ones; a
+// descriptor the caller cleared close-on-exec on before Prestart is the
+// exception, as above), and exit
 // by themselves, silently, when the caller exits or dies. A process that
 // waits for all its descendants before it exits (a child subreaper) must
 // stop its pool first: its waiting children wait for it in turn.

@@ -51,8 +51,7 @@ func TestForkAfterPrivilegeDrop(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to drop to nobody")
 	}
-	dir := testutil.TempDir(t)
-	require.NoError(t, os.Chmod(dir, 0o777)) // nobody's child writes its report here
+	dir := testutil.SharedTempDir(t) // nobody's child writes its report here
 	out := filepath.Join(dir, "report")
 	stderr, err := os.Create(filepath.Join(dir, "stderr"))
 	require.NoError(t, err)
@@ -127,8 +126,7 @@ func TestNotDumpableParentOfAnotherProgram(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to drop to nobody")
 	}
-	dir := testutil.TempDir(t)
-	require.NoError(t, os.Chmod(dir, 0o777)) // nobody runs the copy and its report goes here
+	dir := testutil.SharedTempDir(t) // nobody runs the copy and its report goes here
 	other := filepath.Join(dir, "other")
 	require.NoError(t, copyExe(other))
 	out := filepath.Join(dir, "report")

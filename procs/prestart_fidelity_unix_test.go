@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forkport/forkport/internal/testutil"
 	"github.com/forkport/forkport/procs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -184,10 +185,7 @@ func drive(t *testing.T, scenario string) driven {
 	t.Helper()
 	// A directory anyone can write to: after "drop" the children run as
 	// nobody.
-	dir, err := os.MkdirTemp("", "procs-fidelity")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	require.NoError(t, os.Chmod(dir, 0o777))
+	dir := testutil.SharedTempDir(t)
 	out := filepath.Join(dir, "driver.json")
 	p := forkWith(t, "fidelity-driver", nil, func() { forkCase.Out, forkCase.Variant = out, scenario })
 	require.Zero(t, waitCode(t, p), "the driver of %q", scenario)

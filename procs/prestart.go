@@ -75,12 +75,17 @@ import (
 //     pool; more start a fresh child);
 //   - what a process inherits when it starts: credentials (user and group
 //     IDs, supplementary groups; on Linux also capabilities, no_new_privs
-//     and seccomp), resource limits and ignored signals (on Linux as the
+//     and the seccomp mode and filter count), resource limits and ignored
+//     signals (on Linux as the
 //     kernel has them; elsewhere as the Go runtime knows them: signal.Ignore,
 //     or ignored when the program started). Fork uses a waiting child only
 //     if these are what they were when the child started, and the pool
 //     replaces the others: a root program that drops privileges after
-//     Prestart never gets a child that runs as root. Fork reads them when
+//     Prestart never gets a child that runs as root. What the kernel does
+//     not show there is a waiting child's from its start: a Landlock
+//     domain, namespaces, the cgroup, the LSM context (stop the pool with
+//     Prestart(0) before changing them, and start it again after).
+//     Fork reads them when
 //     a child waits: on Linux one read of /proc/self/status and the 16
 //     limits, elsewhere 22 system calls (BenchmarkReadProcState);
 //   - the umask and the working directory are the caller's at Fork, sent
@@ -88,8 +93,9 @@ import (
 //     the child enters the directory the caller is in (or Attr.Dir names)
 //     as a fresh child inherits it, even once renamed or removed; on
 //     Windows it enters it by path. Linux reads the umask in
-//     /proc/self/status; macOS and the BSDs, which have no call that only
-//     reads it, set the one Fork read last and put back the one they find:
+//     /proc/self/status; macOS and the BSDs, where procs uses no call that
+//     only reads it, set the one Fork read last (at first the one the
+//     program started with) and put back the one they find:
 //     after the umask changes, a file another thread creates during the
 //     first Fork that follows, in the microsecond between those two calls,
 //     gets the previous umask;
@@ -123,7 +129,7 @@ func Prestart(n int) error {
 	if err := forkReady(); err != nil {
 		return wrap("prestart", fmt.Sprint(n), err)
 	}
-	_ = thePool.resize(n)
+	_ = thePool.resize(n, true)
 	return wrap("prestart", fmt.Sprint(n), thePool.fillNow())
 }
 
@@ -209,7 +215,8 @@ func (c *idleChild) discard() {
 // by another goroutine).
 type pool struct {
 	mu       sync.Mutex
-	want     int
+	want     int    // the size the pool fills to now
+	size     int    // the size Prestart (or Exec, stopping it) asked for last
 	gen      uint64 // advanced by every resize: a stop waits only for its own
 	idle     []*idleChild
 	starting map[*idleChild]struct{} // started, not ready yet: a stop kills them
@@ -238,11 +245,16 @@ func (pl *pool) release() {
 // meanwhile: not an error of Prestart's.
 var errStopped = errors.New("the pool was stopped while the child started")
 
-// resize sets the pool's size; at 0 it returns once the pool has no child.
-// It returns the generation it made.
-func (pl *pool) resize(n int) uint64 {
+// resize sets the pool's size (also the one asked for, when asked: from
+// Prestart and Exec, not from shed); at 0 it returns once the pool has no
+// child, or once a later resize asked for more. It returns the generation
+// it made.
+func (pl *pool) resize(n int, asked bool) uint64 {
 	pl.mu.Lock()
 	pl.want = n
+	if asked {
+		pl.size = n
+	}
 	pl.gen++
 	gen := pl.gen
 	var drop []*idleChild
@@ -273,7 +285,7 @@ func (pl *pool) resize(n int) uint64 {
 	// A refill goroutine ends at once now (its child, if any, is killed)
 	// and starts none: wait for it too, so that it cannot start one for a
 	// Prestart(n) that follows. A later Prestart(n) takes over.
-	for (pl.owned > 0 || pl.filling) && pl.gen == gen {
+	for (pl.owned > 0 || pl.filling) && (pl.gen == gen || pl.want == 0) {
 		pl.done.Wait()
 	}
 	pl.mu.Unlock()
@@ -283,8 +295,8 @@ func (pl *pool) resize(n int) uint64 {
 // shed ends the pool's children, waiting or being started, when a fresh
 // Fork failed for lack of descriptors while there is a pool (its children
 // hold some: their channels, and on Linux their pidfds), and reports
-// whether it did: the caller tries again, as without a pool. The pool keeps its size and
-// refills after the next Fork.
+// whether it did: the caller tries again, as without a pool. The pool
+// keeps the size last asked for, and refills once that Fork is done.
 func (pl *pool) shed(err error) bool {
 	// EBADF too: the child of a start whose descriptors are numbered
 	// near the limit (the pool holds the lower ones) fails to move them
@@ -302,12 +314,14 @@ func (pl *pool) shed(err error) bool {
 	}
 	// With a pool, try again even if it holds nothing now: a refill
 	// that held descriptors while the Fork ran may have failed and
-	// released them since.
-	gen := pl.resize(0)
+	// released them since. Then the pool gets the size last asked for
+	// (so a Prestart(0) meanwhile stays), as a new generation that ends
+	// the wait of a concurrent shed.
+	pl.resize(0, false)
 	pl.mu.Lock()
-	if pl.gen == gen { // no Prestart meanwhile
-		pl.want = want
-	}
+	pl.want = pl.size
+	pl.gen++
+	pl.done.Broadcast()
 	pl.mu.Unlock()
 	return true
 }
@@ -322,7 +336,7 @@ func (pl *pool) suspend() (restore func()) {
 	if want == 0 {
 		return func() {}
 	}
-	_ = pl.resize(0)
+	_ = pl.resize(0, true)
 	return func() { _ = Prestart(want) }
 }
 
@@ -527,6 +541,7 @@ func (pl *pool) startChild() (*idleChild, error) {
 	st, err := readProcState()
 	if err != nil {
 		parent.close()
+		closeAll(childEnds)
 		return nil, err
 	}
 	attr, placeholders, err := idleAttr()
@@ -633,7 +648,10 @@ func handOff(c *idleChild, attr *Attr, req request, framed []byte) error {
 	timer := time.AfterFunc(handOffBound(len(msg)), func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if !answered { // the child is not reaped before answered is set
+		// The child is not reaped before answered is set; one whose
+		// answer waits unread has its state and may be in its entry
+		// point already: it is not killed.
+		if !answered && !answerWaiting(c.end) {
 			killed = true
 			_ = c.p.Kill()
 			unblock(c.end)

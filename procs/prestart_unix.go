@@ -193,11 +193,19 @@ func rlimitKey(b []byte) []byte {
 	return b
 }
 
-// umaskSeen is the umask the last Fork read; swapUmask serialises reads.
+// umaskSeen is the umask the last Fork read, at first the one the program
+// started with (read in package initialisation, before any thread of the
+// program's own creates a file); swapUmask serialises reads.
 var (
 	umaskMu   sync.Mutex
-	umaskSeen = 0o022
+	umaskSeen = startUmask()
 )
+
+func startUmask() int {
+	u := syscall.Umask(0o022)
+	syscall.Umask(u)
+	return u
+}
 
 // swapUmask reads the umask where the system has no call that only reads
 // it: it sets the one read last, which changes nothing while the program
@@ -222,4 +230,22 @@ func unblock(h handoffEnd) {
 	if rc, err := h.state.SyscallConn(); err == nil {
 		_ = rc.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
 	}
+}
+
+// answerWaiting reports whether the child's answer is already in the
+// parent's end of the channel (read by nobody yet): the hand-off's bound
+// does not kill a child that answered in time while its parent was not
+// scheduled to read the answer.
+func answerWaiting(h handoffEnd) bool {
+	rc, err := h.answer.SyscallConn()
+	if err != nil {
+		return false
+	}
+	waiting := false
+	_ = rc.Control(func(fd uintptr) {
+		var b [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		waiting = err == nil && n > 0
+	})
+	return waiting
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -114,3 +115,24 @@ func readProcState() (procState, error) { return procState{umask: -1}, nil }
 // parent's reads and writes (the child's handles are inherited by no one
 // else: os.StartProcess passes an explicit handle list).
 func unblock(handoffEnd) {}
+
+// peekNamedPipe is kernel32's PeekNamedPipe, which x/sys/windows does not
+// declare.
+var peekNamedPipe = windows.NewLazySystemDLL("kernel32.dll").NewProc("PeekNamedPipe")
+
+// answerWaiting reports whether the child's answer is already in the
+// parent's answer pipe (read by nobody yet): the hand-off's bound does not
+// kill a child that answered in time while its parent was not scheduled to
+// read the answer.
+func answerWaiting(h handoffEnd) bool {
+	if peekNamedPipe.Find() != nil {
+		return false
+	}
+	var avail uint32
+	// Safe: &avail is converted to uintptr in the call expression itself,
+	// the form LazyProc.Call (like syscall.Syscall) keeps the variable
+	// alive and unmoved for; the call writes 4 bytes there and keeps no
+	// pointer. No bytes from outside the process are interpreted.
+	ok, _, _ := peekNamedPipe.Call(h.answer.Fd(), 0, 0, 0, uintptr(unsafe.Pointer(&avail)), 0)
+	return ok != 0 && avail > 0
+}

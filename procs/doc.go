@@ -107,9 +107,12 @@
 //     socketpair's peer credentials name the process that called
 //     socketpair(2) (SO_PEERCRED on Linux, LOCAL_PEERCRED's cr_pid on
 //     FreeBSD 13 and later; on macOS LOCAL_PEERPID, the last process to
-//     use the other end, which only the parent ever does). A socket made
-//     by another process and passed to the starter is refused before a
-//     byte is read.
+//     send or receive on the other end, which for Fork's channel is only
+//     ever the parent). A socket made by another process and passed to the
+//     starter is refused before a byte is read (on macOS: unless the
+//     parent itself used the other end since, which only a parent in
+//     league with the maker does; a maker that writes the state itself is
+//     refused).
 //   - The child checks that its parent is the process the marker names. On
 //     Linux it also checks that the parent runs the same executable file
 //     (through /proc, so a renamed or deleted file still compares); on

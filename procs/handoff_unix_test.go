@@ -125,6 +125,11 @@ func strangersChannel(t *testing.T) (ours, theirs *os.File, maker int) {
 // directory).
 func TestStrangersChannelIsRefused(t *testing.T) {
 	t.Parallel()
+	if peerIsLastUser {
+		t.Skip("macOS: LOCAL_PEERPID names the last process to use the other end, and here the parent itself " +
+			"writes the forger's bytes on it, so the child sees its parent; a stranger that writes them itself is " +
+			"refused (see the trust model)")
+	}
 	t.Run("fork marker", func(t *testing.T) {
 		ours, theirs, maker := strangersChannel(t)
 		m, nonce := forgedMarker(t, os.Getpid(), "3")

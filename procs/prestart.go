@@ -81,7 +81,10 @@ import (
 //     or ignored when the program started). Fork uses a waiting child only
 //     if these are what they were when the child started, and the pool
 //     replaces the others: a root program that drops privileges after
-//     Prestart never gets a child that runs as root. What the kernel does
+//     Prestart never gets a child that runs as root (stop the pool with
+//     Prestart(0) before the drop all the same: once dropped, the caller
+//     cannot signal a child still starting as root, and a stop waits for
+//     its package initialisation). What the kernel does
 //     not show there is a waiting child's from its start: a Landlock
 //     domain, namespaces, the cgroup, the LSM context (stop the pool with
 //     Prestart(0) before changing them, and start it again after).
@@ -519,8 +522,19 @@ func (pl *pool) startIdle() (*idleChild, error) {
 		c.discard()
 		return nil, fmt.Errorf("%w: a pre-started child refused: %s", ErrHandoff, append(ready[:], reason...))
 	}
+	// The state read before the start, read again: if it changed and
+	// changed back meanwhile (a seteuid and back, say), the child may have
+	// started with the other one, and it serves no Fork (take discards it
+	// as stale).
+	if st, err := readProcState(); err != nil || st.key != c.state {
+		c.state = staleState
+	}
 	return c, nil
 }
+
+// staleState is the state key of a waiting child whose start saw the
+// caller's state change: it equals no caller's key.
+const staleState = "\x00stale"
 
 // startChild starts the process of a child that waits for a request.
 func (pl *pool) startChild() (*idleChild, error) {

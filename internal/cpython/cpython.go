@@ -112,8 +112,8 @@ func Find() (Interpreter, error) {
 		}
 		return ask(argv, strings.Join(argv, " ")+" on PATH")
 	}
-	return Interpreter{}, fmt.Errorf("no Python 3 interpreter: $%s is unset and none of %s is on PATH: %w",
-		PythonEnv, strings.Join(tried, ", "), exec.ErrNotFound)
+	return Interpreter{}, fmt.Errorf("no Python 3 interpreter on PATH (looked for %s), and $%s is unset: %w",
+		strings.Join(tried, ", "), PythonEnv, exec.ErrNotFound)
 }
 
 // ask runs argv with the query and checks its answer.

@@ -124,7 +124,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 			return nil, fmt.Errorf("-subject cpython: the windows-wine leg runs the procs subject only: no Windows CPython runs under Wine here")
 		}
 		py, err := cpython.Find()
-		if errors.Is(err, exec.ErrNotFound) {
+		if _, set := os.LookupEnv(cpython.PythonEnv); !set && errors.Is(err, exec.ErrNotFound) {
 			return nil, fmt.Errorf("-subject cpython needs a Python 3 interpreter: none is on PATH, and $%s is unset: install Python 3, or set %s to an interpreter", cpython.PythonEnv, cpython.PythonEnv)
 		}
 		if err != nil {

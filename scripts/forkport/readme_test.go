@@ -250,3 +250,26 @@ func TestREADMEForNewcomers(t *testing.T) {
 		assert.Empty(t, tag.FindAllString(string(data), -1), "%s names a release tag", f)
 	}
 }
+
+// TestREADMEClaimIsTheExamples: the claim the README's "Your claims" shows
+// is the example module's file, word for word, so what a newcomer copies
+// passes procstest's checks as that file does.
+func TestREADMEClaimIsTheExamples(t *testing.T) {
+	root := filepath.Join("..", "..")
+	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	const intro = "A first claim, `testdata/script/wide-exit-status.txtar`"
+	_, after, ok := strings.Cut(string(data), intro)
+	require.True(t, ok, "the README shows a first claim")
+	_, block, ok := strings.Cut(after, "   ```text\n")
+	require.True(t, ok, "the claim in a text block")
+	block, _, ok = strings.Cut(block, "   ```\n")
+	require.True(t, ok, "the text block ends")
+	var shown []string
+	for _, l := range strings.Split(strings.TrimSuffix(block, "\n"), "\n") {
+		shown = append(shown, strings.TrimPrefix(l, "   "))
+	}
+	file, err := os.ReadFile(filepath.Join(root, "testdata", "example", "testdata", "script", "wide-exit-status.txtar"))
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimSuffix(string(file), "\n"), strings.Join(shown, "\n"))
+}

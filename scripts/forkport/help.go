@@ -57,7 +57,13 @@ var helpTopics = []struct{ name, text string }{
 A claim is a testscript file <id>.txtar whose header says what the claim is,
 where it comes from and what linux, darwin and windows (and optionally other
 GOOS values) do: holds, or differs — reason; optionally "wine: deviates —
-reason", and an "expect cpython:" block for the CPython subject.
+reason", and an "expect cpython:" block for the CPython subject. The
+script follows its header: the lines that check a difference are marked
+[differs], those that hold only where the header says so [holds] (true when
+the header says so for the OS, and subject, it runs against), and an OS
+condition may only narrow a [differs] line. A claim that breaks this is
+refused with its file and line, and a pass that does not speak for the
+header as it is now is broken, never holds.
 
 A module's claims are the claim directories of its tests that call
 procstest.Run with a constant Params.Dir: a string literal, or

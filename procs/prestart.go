@@ -334,13 +334,18 @@ func (pl *pool) shed(err error) bool {
 // them), and returns what puts the pool back.
 func (pl *pool) suspend() (restore func()) {
 	pl.mu.Lock()
-	want := pl.want
+	size, busy := pl.size, pl.want > 0 || pl.owned > 0
 	pl.mu.Unlock()
-	if want == 0 {
+	if size == 0 && !busy {
 		return func() {}
 	}
+	// The size asked for, not the one the pool fills to: a shed in
+	// progress has it at 0 for a moment, and would restore it after.
 	_ = pl.resize(0, true)
-	return func() { _ = Prestart(want) }
+	if size == 0 {
+		return func() {}
+	}
+	return func() { _ = Prestart(size) }
 }
 
 // fillNow starts the children the pool lacks, at once and concurrently,

@@ -1,14 +1,11 @@
 package forkport_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/forkport/forkport/internal/chapter"
-	"github.com/forkport/forkport/internal/claims"
 	"github.com/forkport/forkport/internal/cpython"
 	"github.com/forkport/forkport/internal/probe"
 	"github.com/forkport/forkport/internal/testutil"
@@ -44,17 +41,6 @@ func commands() map[string]func() int {
 
 func TestMain(m *testing.M) { procstest.Main(m, commands()) }
 
-// subject gives the scripts' [cpython] condition: true when the subject
-// is CPython.
-func subject(s string) func(string) (bool, error) {
-	return func(cond string) (bool, error) {
-		if cond == claims.CPython {
-			return s == claims.CPython, nil
-		}
-		return false, fmt.Errorf("unknown condition [%s] (the suite adds [cpython])", cond)
-	}
-}
-
 // TestScripts checks the chapter's claims against procs, one subtest per
 // file of testdata/script.
 func TestScripts(t *testing.T) {
@@ -62,7 +48,6 @@ func TestScripts(t *testing.T) {
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Condition:           subject(claims.Procs),
 	})
 }
 
@@ -91,22 +76,14 @@ func TestScriptsCPython(t *testing.T) {
 	for name := range commands() {
 		require.Contains(t, twins, name, "%s has no CPython twin %s.py", name, filepath.Join(pythonTwins, name))
 	}
-	dir := filepath.Join("testdata", "script")
 	procstest.Run(t, testscript.Params{
-		Dir:                 dir,
+		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Condition:           subject(claims.CPython),
-		// procstest has checked the header before this runs.
+		// procstest answers [cpython] and has checked, before this runs,
+		// that the claim states "expect cpython:" (the test's name ends
+		// in CPython): the twins come first on PATH.
 		Setup: func(env *testscript.Env) error {
-			id := strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")
-			c, err := claims.ParseFile(filepath.Join(dir, id+claims.Ext))
-			if err != nil {
-				return err
-			}
-			if c.Expectations(claims.CPython) == nil {
-				return c.MissingSubject(claims.CPython)
-			}
 			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			return nil
 		},

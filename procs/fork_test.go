@@ -55,11 +55,11 @@ func TestForkNewPidAndParent(t *testing.T) {
 // changed its own copy, then changes its copy and reports what it saw.
 func copyEntry() {
 	in := bufio.NewReader(procs.Inherited()[0])
-	atStart := forkCase.Value
-	_, _ = in.ReadString('\n') // the parent has now set its Value to 3
-	afterParentChange := forkCase.Value
-	forkCase.Value = 2
-	writeReport(forkCase.Out, report{Note: fmt.Sprintf("%d %d %d", atStart, afterParentChange, forkCase.Value)})
+	atStart := forkCase.Memory
+	_, _ = in.ReadString('\n') // the parent has now set its Memory to 3
+	afterParentChange := forkCase.Memory
+	forkCase.Memory = 2
+	writeReport(forkCase.Out, report{Note: fmt.Sprintf("%d %d %d", atStart, afterParentChange, forkCase.Memory)})
 }
 
 func TestForkCopiesMemory(t *testing.T) {
@@ -72,10 +72,10 @@ func TestForkCopiesMemory(t *testing.T) {
 	func() {
 		forkMu.Lock()
 		defer forkMu.Unlock()
-		forkCase.Out, forkCase.Value = out, 1
+		forkCase.Out, forkCase.Memory = out, 1
 		p, err = procs.ForkWith("copy", &procs.Attr{Files: []*os.File{r}})
 		require.NoError(t, err)
-		forkCase.Value = 3 // after Fork: the child must not see this
+		forkCase.Memory = 3 // after Fork: the child must not see this
 	}()
 	t.Cleanup(func() { _ = p.Kill(); _, _ = p.Wait() })
 	_, err = w.WriteString("changed\n")
@@ -85,7 +85,7 @@ func TestForkCopiesMemory(t *testing.T) {
 	got := readReport(t, out)
 	assert.Equal(t, "1 1 2", got.Note, "the child sees the value at Fork time, not the parent's later change, and changes its own copy")
 	forkMu.Lock()
-	assert.Equal(t, 3, forkCase.Value, "the child's change is not seen by the parent")
+	assert.Equal(t, 3, forkCase.Memory, "the child's change is not seen by the parent")
 	forkMu.Unlock()
 }
 

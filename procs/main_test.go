@@ -285,7 +285,8 @@ var (
 		Name    string   // program for the exec variant
 		Argv    []string // its argv
 		Env     []string // its environment (e variants)
-		Value   int      // copied-memory probe
+		Value   int      // a number the entry point reads
+		Memory  int      // TestForkCopiesMemory's alone: no other test writes it
 	}
 	forkMu sync.Mutex
 )

@@ -14,7 +14,12 @@ import (
 // Matrix is several legs' verdicts merged: claims as rows, legs as columns.
 // It is the document `forkport merge -format json` writes.
 type Matrix struct {
-	Format string      `json:"format"`
+	Format string `json:"format"`
+	// Commit and Time say which run of the suite this is, for history:
+	// the commit the legs ran (git rev-parse HEAD, or as given) and when
+	// the merge was made, RFC 3339 UTC.
+	Commit string      `json:"commit,omitempty"`
+	Time   string      `json:"time,omitempty"`
 	Legs   []MatrixLeg `json:"legs"`
 	Claims []Row       `json:"claims"`
 	Notes  []string    `json:"notes,omitempty"`
@@ -57,6 +62,9 @@ type Cell struct {
 	Verdict Verdict  `json:"verdict"`
 	Detail  string   `json:"detail,omitempty"`
 	Output  []string `json:"output,omitempty"`
+	// Runs and Slow are the leg's Result.Runs and Result.Slow.
+	Runs []Run `json:"runs,omitempty"`
+	Slow bool  `json:"slow,omitempty"`
 }
 
 // Failed reports whether any leg has a broken claim or a fatal problem.
@@ -130,7 +138,7 @@ func Merge(cs []*claims.Claim, legs []*Leg, files []string) *Matrix {
 				rows[r.ID] = row
 				ids = append(ids, r.ID)
 			}
-			cell := Cell{Status: r.Status, Verdict: r.Verdict, Detail: r.Detail, Output: r.Output}
+			cell := Cell{Status: r.Status, Verdict: r.Verdict, Detail: r.Detail, Output: r.Output, Runs: r.Runs, Slow: r.Slow}
 			if c := byID[r.ID]; c != nil {
 				cell.Verdict = Decide(c, l.Info(), r.Status)
 				if why := staleExpectation(c, l.Info(), r); why != "" {

@@ -27,7 +27,19 @@ const (
 	Broken Verdict = "broken"
 	// NotRun: the script was skipped, or the leg has no result for it.
 	NotRun Verdict = "not run"
+	// Flaky: the claim ran more than once in the leg (forkport -count N)
+	// and its runs did not all end the same way. Like Broken it fails the
+	// run: a rerun never turns a failure into a pass. Result.Runs holds
+	// the tally; Detail and Output are one failing run's.
+	Flaky Verdict = "flaky"
 )
+
+// Run is one run of a claim's subtest in a leg run with -count N: its
+// status and how long it took, in seconds.
+type Run struct {
+	Status  Status  `json:"status"`
+	Elapsed float64 `json:"elapsed"`
+}
 
 // Status is the raw outcome of a claim's subtest in a leg's results.
 type Status string
@@ -147,6 +159,14 @@ type Result struct {
 	Detail  string             `json:"detail,omitempty"`
 	Output  []string           `json:"output,omitempty"`
 	Elapsed float64            `json:"elapsed,omitempty"`
+	// Runs is every run's status and time, in the order they ran, when the
+	// leg ran its claims more than once (format v2; a v1 document has one
+	// run, Status and Elapsed). Status is then the run the verdict rests
+	// on: the first failing one, or the last.
+	Runs []Run `json:"runs,omitempty"`
+	// Slow is set when the slowest run used more than 80% of the claim's
+	// time-out: a warning, not a failure.
+	Slow bool `json:"slow,omitempty"`
 }
 
 // Info returns the leg's identity.

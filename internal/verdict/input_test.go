@@ -88,7 +88,7 @@ func TestLegRoundTrip(t *testing.T) {
 	l.Go, l.Forkport, l.Time = "go1.26.8", "v1.2.3", "2026-11-26T00:40:00Z"
 	var buf bytes.Buffer
 	require.NoError(t, verdict.WriteLeg(&buf, l))
-	assert.True(t, strings.HasPrefix(buf.String(), "{\n  \"format\": \"forkport.leg/v1\",\n  \"leg\": \"linux/amd64\","), buf.String()[:80])
+	assert.True(t, strings.HasPrefix(buf.String(), "{\n  \"format\": \"forkport.leg/v2\",\n  \"leg\": \"linux/amd64\","), buf.String()[:80])
 
 	in, err := verdict.ReadInput(&buf)
 	require.NoError(t, err)
@@ -107,14 +107,14 @@ func TestReadInput(t *testing.T) {
 		err    string
 	}{
 		{"raw stream", string(raw), true, ""},
-		{"leg of another version", `{"format": "forkport.leg/v2", "leg": "linux"}`, false, `unsupported leg format "forkport.leg/v2"`},
+		{"leg of another version", `{"format": "forkport.leg/v3", "leg": "linux"}`, false, `unsupported leg format "forkport.leg/v3" (this forkport reads forkport.leg/v2 and forkport.leg/v1)`},
 		{"merged matrix", `{"format": "forkport.matrix/v1"}`, false, "a merged forkport.matrix/v1 document"},
 		{"unknown format", `{"format": "junit"}`, false, `unknown format "junit"`},
 		{"unknown leg", `{"format": "forkport.leg/v1", "leg": "beos", "os": "beos", "claims": []}`, false, `unknown leg "beos"`},
 		{"inconsistent leg", `{"format": "forkport.leg/v1", "leg": "windows-wine", "os": "windows", "wine": false, "claims": []}`, false, "does not match"},
 		{"bad member type", `{"format": "forkport.leg/v1", "leg": "linux", "os": "linux", "claims": 3}`, false, "bad forkport.leg/v1 document"},
-		{"truncated JSON", `{"format": "forkport.leg/v1", "leg": "li`, false, "neither a forkport.leg/v1 document nor go test -json output"},
-		{"text", "PASS\nok  \tgithub.com/forkport/forkport\t0.1s\n", false, "neither a forkport.leg/v1 document nor go test -json output"},
+		{"truncated JSON", `{"format": "forkport.leg/v1", "leg": "li`, false, "neither a forkport.leg/v2 document nor go test -json output"},
+		{"text", "PASS\nok  \tgithub.com/forkport/forkport\t0.1s\n", false, "neither a forkport.leg/v2 document nor go test -json output"},
 		{"empty", "  \n", false, "empty file"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,9 @@
 package verdict_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +148,53 @@ func TestEvaluateRuns(t *testing.T) {
 		}
 		assert.True(t, m.Failed(), "a flaky cell fails the matrix")
 	})
+}
+
+// TestRenderFlaky: wherever a verdict is shown, a flaky one is shown with
+// its tally, once, and its detail is the failing run's; a slow one says so.
+func TestRenderFlaky(t *testing.T) {
+	cs := loadClaims(t)
+	s, err := verdict.ParseStream(strings.NewReader(countStream()))
+	require.NoError(t, err)
+	suites := []verdict.Suite{{Package: pkg, Test: verdict.ScriptTest, Claims: cs}}
+	l := verdict.EvaluateRuns(suites, s, leg(t, "linux/amd64"), verdict.RunOptions{Count: 3, Timeout: 350 * time.Millisecond})
+	m := verdict.Merge(cs, []*verdict.Leg{l}, nil)
+	const tally = "flaky (1 of 3 broken)"
+	const failing = "run 2 of 3: testdata/script/fork-pid.txtar:3: unexpected command failure"
+
+	var text bytes.Buffer
+	verdict.WriteLegText(&text, l, verdict.TextOptions{})
+	assert.Regexp(t, `(?m)^fork-pid .*  `+regexp.QuoteMeta(tally)+`$`, text.String())
+	assert.Contains(t, text.String(), "fork-pid: "+tally+" — "+failing+"; slow: a run took 300ms of its 350ms time-out\n")
+	assert.Contains(t, text.String(), "4 claims: 2 flaky, 2 not run; 1 slow; each claim run 3 times.")
+	assert.NotContains(t, text.String(), "flaky — flaky", "the tally is shown once")
+
+	var mtext bytes.Buffer
+	verdict.WriteMatrixText(&mtext, m, verdict.TextOptions{})
+	assert.Regexp(t, `(?m)^fork-pid +`+regexp.QuoteMeta(tally)+`  `, mtext.String())
+	assert.Contains(t, mtext.String(), "fork-pid on linux/amd64: "+tally+" — "+failing)
+	assert.Contains(t, mtext.String(), "wait-blocks on linux/amd64: flaky (1 of 3 not run) — run 3 of 3: did not finish")
+
+	var md bytes.Buffer
+	verdict.WriteMatrixMarkdown(&md, m)
+	assert.Contains(t, md.String(), "| ⚠️ "+tally+" |")
+	assert.Contains(t, md.String(), "on linux/amd64: ⚠️ "+tally+" — "+failing)
+	md.Reset()
+	verdict.WriteLegMarkdown(&md, l)
+	assert.Contains(t, md.String(), "| ⚠️ "+tally+" — "+failing)
+
+	var js bytes.Buffer
+	require.NoError(t, verdict.WriteJSON(&js, m))
+	var back verdict.Matrix
+	require.NoError(t, json.Unmarshal(js.Bytes(), &back))
+	cell := back.Claims[1].Results["linux/amd64"]
+	require.Equal(t, "fork-pid", back.Claims[1].ID)
+	assert.Equal(t, verdict.Flaky, cell.Verdict)
+	assert.True(t, strings.HasPrefix(cell.Detail, tally+"; "+failing), "the JSON detail carries the tally: %s", cell.Detail)
+	assert.True(t, cell.Slow)
+	assert.Len(t, cell.Runs, 3)
+
+	label, rest := verdict.Shown(cell.Verdict, cell.Runs, cell.Detail)
+	assert.Equal(t, tally, label)
+	assert.True(t, strings.HasPrefix(rest, failing), rest)
 }

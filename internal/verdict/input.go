@@ -66,11 +66,11 @@ func readInput(r io.Reader, limit int64) (Input, error) {
 		return Input{}, err
 	}
 	if int64(len(data)) > limit {
-		return Input{}, fmt.Errorf("larger than %d bytes: not a leg document or go test -json output this command reads: %w", limit, fs.ErrInvalid)
+		return Input{}, invalidf("larger than %d bytes: not a leg document or go test -json output this command reads", limit)
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return Input{}, fmt.Errorf("empty file: %w", fs.ErrInvalid)
+		return Input{}, invalidf("empty file")
 	}
 	var head struct {
 		Format *string `json:"format"`
@@ -80,20 +80,20 @@ func readInput(r io.Reader, limit int64) (Input, error) {
 	if trimmed[0] == '{' && dec.Decode(&head) == nil && head.Format != nil {
 		format := *head.Format
 		if dec.More() {
-			return Input{}, fmt.Errorf("%s document followed by more data: %w", truncate(format, 40), fs.ErrInvalid)
+			return Input{}, invalidf("%s document followed by more data", truncate(format, 40))
 		}
 		switch {
 		case format == Format, format == FormatV1:
 		case format == MatrixFormat, format == MatrixFormatV1:
-			return Input{}, fmt.Errorf("a merged %s document: this takes leg documents (%s, %s) or go test -json output: %w", format, Format, FormatV1, fs.ErrInvalid)
+			return Input{}, invalidf("a merged %s document: this takes leg documents (%s, %s) or go test -json output", format, Format, FormatV1)
 		case strings.HasPrefix(format, "forkport.leg/"):
-			return Input{}, fmt.Errorf("unsupported leg format %q (this forkport reads %s and %s): %w", truncate(format, 40), Format, FormatV1, fs.ErrInvalid)
+			return Input{}, invalidf("unsupported leg format %q (this forkport reads %s and %s)", truncate(format, 40), Format, FormatV1)
 		default:
-			return Input{}, fmt.Errorf("unknown format %q (want a %s document or go test -json output): %w", truncate(format, 40), Format, fs.ErrInvalid)
+			return Input{}, invalidf("unknown format %q (want a %s document or go test -json output)", truncate(format, 40), Format)
 		}
 		var l Leg
 		if err := json.Unmarshal(trimmed, &l); err != nil {
-			return Input{}, fmt.Errorf("bad %s document: %v: %w", format, err, fs.ErrInvalid)
+			return Input{}, invalidf("bad %s document: %v", format, err)
 		}
 		if err := checkLeg(&l); err != nil {
 			return Input{}, err
@@ -103,7 +103,7 @@ func readInput(r io.Reader, limit int64) (Input, error) {
 	s, err := ParseStream(bytes.NewReader(data))
 	if err != nil {
 		first, _, _ := bytes.Cut(trimmed, []byte("\n"))
-		return Input{}, fmt.Errorf("neither a %s document nor go test -json output (it begins %q): %w", Format, truncate(string(bytes.TrimSpace(first)), 60), fs.ErrInvalid)
+		return Input{}, invalidf("neither a %s document nor go test -json output (it begins %q)", Format, truncate(string(bytes.TrimSpace(first)), 60))
 	}
 	return Input{Stream: s}, nil
 }
@@ -115,17 +115,17 @@ func checkLeg(l *Leg) error {
 	}
 	info, err := ParseLeg(l.Leg)
 	if err != nil {
-		return fmt.Errorf("bad %s document: %v: %w", l.Format, err, fs.ErrInvalid)
+		return invalidf("bad %s document: %v", l.Format, err)
 	}
 	if info.OS != l.OS || info.Wine != l.Wine {
-		return fmt.Errorf("bad %s document: leg %q does not match os %q, wine %v: %w", l.Format, l.Leg, l.OS, l.Wine, fs.ErrInvalid)
+		return invalidf("bad %s document: leg %q does not match os %q, wine %v", l.Format, l.Leg, l.OS, l.Wine)
 	}
 	if l.PerClaim < 0 || l.Timeout < 0 {
-		return fmt.Errorf("bad %s document: negative count or timeout: %w", l.Format, fs.ErrInvalid)
+		return invalidf("bad %s document: negative count or timeout", l.Format)
 	}
 	for _, r := range l.Claims {
 		bad := func(format string, args ...any) error {
-			return fmt.Errorf("bad %s document: claim %q: %s: %w", l.Format, truncate(r.ID, 80), fmt.Sprintf(format, args...), fs.ErrInvalid)
+			return invalidf("bad %s document: claim %q: %s", l.Format, truncate(r.ID, 80), fmt.Sprintf(format, args...))
 		}
 		if l.Format == FormatV1 && (len(r.Runs) > 0 || r.Verdict == Flaky) {
 			return bad("runs and the flaky verdict are %s, not %s", Format, FormatV1)
@@ -160,6 +160,17 @@ func checkLeg(l *Leg) error {
 	return nil
 }
 
+// invalidError is bad input: its message as it is, wrapping fs.ErrInvalid.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string { return e.msg }
+func (e *invalidError) Unwrap() error { return fs.ErrInvalid }
+
+// invalidf is an error for bad input, worded as fmt.Sprintf(format, args...).
+func invalidf(format string, args ...any) error {
+	return &invalidError{fmt.Sprintf(format, args...)}
+}
+
 // knownStatus reports whether s is one of the Status constants.
 func knownStatus(s Status) bool {
 	switch s {
@@ -176,7 +187,7 @@ func uniqueIDs(rs []Result) error {
 	seen := make(map[string]bool, len(rs))
 	for _, r := range rs {
 		if seen[r.ID] {
-			return fmt.Errorf("bad leg document: claim %q has more than one result: %w", truncate(r.ID, 80), fs.ErrInvalid)
+			return invalidf("bad leg document: claim %q has more than one result", truncate(r.ID, 80))
 		}
 		seen[r.ID] = true
 	}

@@ -347,7 +347,7 @@ func (ri *runInfo) judge(r *Result, c *claims.Claim, leg LegInfo, t *TestResult,
 	r.Status, r.Elapsed = runs[k].Status, runs[k].Elapsed
 	r.Verdict = DecideRuns(c, leg, r.Status, runs)
 	if views[k] == nil && t != nil {
-		r.Detail = "no result: the test binary stopped before this run"
+		r.Detail = fmt.Sprintf("no result: the results have %d of its %d runs", len(t.Runs), len(views))
 		if ri.panicLine != "" {
 			r.Detail += " (" + ri.panicLine + ")"
 		}

@@ -199,12 +199,12 @@ func (p *Parser) apply(e *Event) {
 		t.current(false).out.WriteString(e.Output)
 	case "pass", "fail", "skip":
 		r := t.current(false)
-		r.Action, r.Elapsed = e.Action, e.Elapsed
+		r.Action, r.Elapsed = e.Action, max(e.Elapsed, 0)
 		// With -count=N a test runs N times: one failure fails it.
 		if t.Action != "fail" {
 			t.Action = e.Action
 		}
-		t.Elapsed = e.Elapsed
+		t.Elapsed = r.Elapsed
 	case "attr":
 		if t.Attrs == nil {
 			t.Attrs = map[string]string{}

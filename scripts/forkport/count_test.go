@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
@@ -77,4 +78,16 @@ func TestMergeCommit(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.Len(t, head, 41)
 	assert.Equal(t, head[:40], matrix(legFile).Commit)
+}
+
+// The windows-wine leg runs each test binary with the count asked for.
+func TestCheckWineLegCount(t *testing.T) {
+	h := newHarness(t, testModule(t, ""), "", 0)
+	var got wineRun
+	h.app.runWine = func(_ context.Context, r wineRun) (string, error) {
+		got = r
+		return "wine-8.0", nil
+	}
+	h.run("-leg", "windows-wine", "-count", "4")
+	assert.Equal(t, 4, got.count)
 }

@@ -399,6 +399,7 @@ func TestCheckWineLeg(t *testing.T) {
 	assert.Equal(t, root, got.root)
 	assert.Equal(t, "^TestScripts$/^(exec-replaces)$", got.pattern)
 	assert.True(t, got.install)
+	assert.Equal(t, 1, got.count)
 	assert.Contains(t, h.stdout.String(), "EXPECTED ON WINDOWS (WINE)")
 	assert.Contains(t, h.stdout.String(), "  wine deviation\n")
 	assert.Contains(t, h.stdout.String(), "  — Wine reports a killed child's exit status as\n")

@@ -31,9 +31,9 @@
 //
 // With -count N the stream holds N runs of each subtest under one name;
 // the Parser keeps each (TestResult.Runs) and EvaluateRuns judges a claim
-// over all of them. A run's outcome is pass, broken (fail or timeout),
-// skip, or missing (it never finished, or the stream has fewer than N runs
-// because the test binary died). Runs with one outcome give the verdict
+// over all of them. A run's outcome is pass, broken (fail or timeout), or
+// not run (skipped, never finished, or missing: the stream has fewer than
+// N runs because the test binary died). Runs with one outcome give the verdict
 // one run would. Runs with more than one are Unstable (web-platform-tests'
 // rule for an unstable test: a failure, a skip or a missing result beside
 // a pass), and the verdict is "flaky", which fails the run like "broken":

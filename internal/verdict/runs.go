@@ -5,17 +5,16 @@ import (
 	"strings"
 )
 
-// outcome is what a run's status counts as when runs are compared: runs
-// that fail or time out are all "broken", runs that never finished or left
-// no result are all "missing". Two runs with different outcomes make the
-// claim flaky.
+// outcome is what a run's status counts as when runs are compared, as
+// Decide maps it: a pass; broken (the run failed or timed out); or not run
+// (skipped, never finished, or no result at all). Two runs with different
+// outcomes make the claim flaky.
 type outcome int
 
 const (
 	outcomePass outcome = iota
 	outcomeBroken
-	outcomeSkip
-	outcomeMissing
+	outcomeNotRun
 )
 
 func outcomeOf(s Status) outcome {
@@ -24,19 +23,18 @@ func outcomeOf(s Status) outcome {
 		return outcomePass
 	case StatusFail, StatusTimedOut:
 		return outcomeBroken
-	case StatusSkip:
-		return outcomeSkip
 	default:
-		return outcomeMissing
+		return outcomeNotRun
 	}
 }
 
-// Unstable reports whether runs did not all end the same way: a pass and a
-// failure, a pass and a skip, or a run with no result (the test binary died
-// before it ran, or while it ran) beside one that has one. It is
-// web-platform-tests' rule for an unstable test. Fewer than two runs are
-// never unstable. A failure and a time-out are the same outcome (broken),
-// and so are a run that did not finish and one that is absent.
+// Unstable reports whether runs did not all end the same way: a pass beside
+// a failure, beside a skip, or beside a run with no result (the test binary
+// died before it ran, or while it ran), or a failure beside a run that did
+// not run. It is web-platform-tests' rule for an unstable test. Fewer than
+// two runs are never unstable. A failure and a time-out are the same
+// outcome (broken), and so are a skip, a run that did not finish and one
+// that is absent (not run: none of them checked anything).
 func Unstable(runs []Run) bool {
 	for _, r := range runs[min(1, len(runs)):] {
 		if outcomeOf(r.Status) != outcomeOf(runs[0].Status) {
@@ -59,7 +57,7 @@ func Tally(runs []Run) string {
 		switch outcomeOf(r.Status) {
 		case outcomeBroken:
 			broken++
-		case outcomeSkip, outcomeMissing:
+		case outcomeNotRun:
 			notRun++
 		}
 	}

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,41 +19,14 @@ import (
 // passes.
 var flakyDir = filepath.Join("testdata", "flaky")
 
-// runEnv runs the program name with args in dir, with env added to the
-// environment, and returns its standard output, standard error and exit
-// status.
-func runEnv(t *testing.T, dir string, env []string, name string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		require.NoError(t, err, "%s %s", name, strings.Join(args, " "))
-	}
-	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
-}
-
 // TestFlakyModule drives forkport -count end to end on a module with a
 // claim made flaky on purpose: five runs in one test binary, the second and
 // fourth failing, are "flaky (2 of 5 broken)" and exit status 1, where one
 // run holds; the leg document keeps every run, and merge keeps the verdict.
 func TestFlakyModule(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command (none on PATH: under Wine, or no toolchain)")
-	}
-	if testing.Short() {
-		t.Skip("builds and runs a second module: not with -short")
-	}
-	const cli = "github.com/forkport/forkport/scripts/forkport"
+	goCmd := secondModuleGo(t)
 	tmp := testutil.TempDir(t)
-	bin := filepath.Join(tmp, "forkport")
-	_, errOut, code := goRun(t, goCmd, flakyDir, "build", "-o", bin, cli)
-	require.Equal(t, 0, code, "go build %s in the flaky module:\n%s", cli, errOut)
+	bin := buildCLI(t, goCmd, flakyDir, tmp)
 	counter := func(name string) []string { return []string{"FLIP_COUNTER=" + filepath.Join(tmp, name)} }
 
 	t.Run("one run holds", func(t *testing.T) {

@@ -99,8 +99,9 @@ nested modules.
   not run              skipped (with the skip reason), or no result (the
                        build failed, the test binary died, -run left it out)
   flaky                -count N: the runs did not all end the same way (a
-                       pass beside a failure, a skip, or a run with no
-                       result); shown as "flaky (2 of 5 broken)" or
+                       pass beside a failure, a skip or a run with no
+                       result, or a failure beside a run that did not
+                       run); shown as "flaky (2 of 5 broken)" or
                        "flaky (1 of 5 not run)", then one failing run's
                        line and log. It fails the run like broken: a
                        rerun never turns a failure into a pass
@@ -111,9 +112,11 @@ took more than 80% of its time-out is marked slow in its detail (a warning,
 not a failure); the time-out of a claim's run is the leg's go test -timeout
 (-timeout), which bounds the whole test binary, all N runs of every claim:
 procstest's run -timeout (2m) bounds one command of a script, not the
-script. While the
-suite runs, progress goes to standard error: one line redrawn in place on a
-terminal, else a line every 10 s.
+script.
+
+While the suite runs, progress goes to standard error: one line redrawn in
+place on a terminal, else a line every 10 s; with -count N it counts claim
+runs.
 `},
 	{"merge", `usage: forkport merge [-format F] [-claims DIR] [-leg NAME] [-run RE] [-commit C] FILE...
 

@@ -91,3 +91,18 @@ func TestCheckWineLegCount(t *testing.T) {
 	h.run("-leg", "windows-wine", "-count", "4")
 	assert.Equal(t, 4, got.count)
 }
+
+// With -count N the progress counts claim runs: N for each claim, a run
+// past N (a test run again outside the count) not at all.
+func TestProgressCountsRuns(t *testing.T) {
+	h := newHarness(t, testModule(t, ""), "", 0)
+	suites, err := h.app.findSuites(mustModule(t, h), nil)
+	require.NoError(t, err)
+	p := h.app.progress(suites, allClaims(suites), "linux/amd64", 2)
+	for _, id := range []string{"fork-pid", "fork-pid", "fork-pid", "zombie"} {
+		p.event(&verdict.Event{Action: "pass", Package: suites[0].Package, Test: suites[0].TestName(id)}, nil)
+	}
+	p.line(h.app.now())
+	p.done()
+	assert.Equal(t, "forkport: linux/amd64: 3 of 8 claim runs done (0 s)\n", h.stderr.String())
+}

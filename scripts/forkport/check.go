@@ -103,6 +103,7 @@ func (a *app) check(ctx context.Context, args []string) error {
 // runLeg produces one leg's verdicts: by running the suite here or under
 // Wine, or by reading -from.
 func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp) (*verdict.Leg, error) {
+	o.count = max(o.count, 1) // readme's legs run once
 	m, err := a.findModule(ctx)
 	if err != nil {
 		return nil, err

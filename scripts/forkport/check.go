@@ -64,8 +64,8 @@ func (a *app) check(ctx context.Context, args []string) error {
 	if o.count > 1 && o.from != "" {
 		return usageError{"-count runs the claims: it does not go with -from, which runs nothing"}
 	}
-	if o.timeout <= 0 {
-		return usageError{fmt.Sprintf("-timeout %s: want a positive duration", o.timeout)}
+	if o.timeout < 0 {
+		return usageError{fmt.Sprintf("-timeout %s: want a duration of 0 (none, as for go test) or more", o.timeout)}
 	}
 	if !claims.KnownSubject(o.subject) {
 		return usageError{fmt.Sprintf("unknown -subject %q (want %s)", o.subject, strings.Join(claims.Subjects, " or "))}

@@ -33,7 +33,7 @@ Flags:
   -from FILE     run nothing: judge a saved leg (a -json FILE, or a raw
                  go test -json stream, whose leg is -leg or its file name)
   -format F      standard output as text (the default), markdown or json
-  -timeout D     go test -timeout for the run (default 10m)
+  -timeout D     go test -timeout for the run (default 10m; 0: none)
   -count N       run each claim N times in one test binary: runs that differ
                  are "flaky (K of N broken)", which fails like broken
   -install       windows-wine: install Wine and MinGW-w64 with apt-get

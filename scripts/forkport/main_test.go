@@ -644,6 +644,10 @@ func TestErrors(t *testing.T) {
 			want: "forkport: -count 0: want 1 to 10000 runs of each claim (run forkport -h for help)\n",
 		},
 		{
+			name: "negative -timeout", args: []string{"-timeout=-1s"},
+			want: "forkport: -timeout -1s: want a duration of 0 (none, as for go test) or more (run forkport -h for help)\n",
+		},
+		{
 			name: "-count with -from", args: []string{"-count", "2", "-from", "x.json"},
 			want: "forkport: -count runs the claims: it does not go with -from, which runs nothing (run forkport -h for help)\n",
 		},

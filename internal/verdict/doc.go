@@ -27,20 +27,26 @@
 //
 // A leg that ran none of a claim shows "not run", never "holds".
 //
+// A leg also has problems: what no claim explains. Fatal ones (a build
+// failure, with its output; a failing test outside the claims; a test run
+// that failed or died with no broken claim) make the run fail like a broken
+// claim; the others are notes (no test files, scripts without a claim file).
+//
 // # Runs
 //
 // With -count N the stream holds N runs of each subtest under one name;
 // the Parser keeps each (TestResult.Runs) and EvaluateRuns judges a claim
 // over all of them. A run's outcome is pass, broken (fail or timeout), or
 // not run (skipped, never finished, or missing: the stream has fewer than
-// N runs because the test binary died). Runs with one outcome give the verdict
-// one run would. Runs with more than one are Unstable (web-platform-tests'
-// rule for an unstable test: a failure, a skip or a missing result beside
-// a pass), and the verdict is "flaky", which fails the run like "broken":
-// a rerun never turns a failure into a pass, so a claim broken in one run
-// of N is flaky, never holds. Tally words it, "flaky (2 of 5 broken)" or
-// "flaky (1 of 5 not run)", and every renderer shows it through Shown;
-// the detail and output are those of the first failing run (else the first
+// N runs because the test binary died). Runs with one outcome give the
+// verdict one run would. Runs with more than one are Unstable
+// (web-platform-tests' rule for an unstable test: a failure, a skip or a
+// missing result beside a pass, or a failure beside a run that did not
+// run), and the verdict is "flaky", which fails the run like "broken": a
+// rerun never turns a failure into a pass, so a claim broken in one run of
+// N is flaky, never holds. Tally words it, "flaky (2 of 5 broken)" or
+// "flaky (1 of 5 not run)", and every renderer shows it through Shown; the
+// detail and output are those of the first failing run (else the first
 // that did not pass).
 //
 // A claim is slow when its slowest run took more than SlowFraction (80%)
@@ -52,11 +58,6 @@
 // near it leaves the others no room). procstest's run -timeout (2 minutes)
 // bounds one command of a script, not the script, and a claim may run
 // several.
-//
-// A leg also has problems: what no claim explains. Fatal ones (a build
-// failure, with its output; a failing test outside the claims; a test run
-// that failed or died with no broken claim) make the run fail like a broken
-// claim; the others are notes (no test files, scripts without a claim file).
 //
 // # Leg document (format forkport.leg/v2)
 //

@@ -24,16 +24,44 @@ type Event struct {
 	Key, Value  string  `json:",omitempty"` // attr (Go 1.25)
 }
 
-// TestResult is what a stream says about one test.
+// TestResult is what a stream says about one test: all its runs together,
+// and each run. With go test -count N a test runs N times in one stream
+// under the same name; Action is then "fail" if any run failed, and Runs
+// tells the runs apart.
 type TestResult struct {
 	Package string
 	Name    string
+	Action  string   // "pass", "fail", "skip", or "" when it never finished
+	Elapsed float64  // the last run's
+	Output  []string // every run's output lines, in order, "\n" removed
+	Attrs   map[string]string
+	// Runs is each run of the test, in the order they ran: one per "run"
+	// event (output before any "run" event opens one).
+	Runs []*TestRun
+}
+
+// TestRun is one run of a test.
+type TestRun struct {
 	Action  string // "pass", "fail", "skip", or "" when it never finished
 	Elapsed float64
 	Output  []string // its output lines, "\n" removed
-	Attrs   map[string]string
 
-	out strings.Builder
+	out     strings.Builder
+	started bool // a "run" event opened it
+}
+
+// current is the run that t's events apply to: the last one, or a new one
+// when there is none, or when start (a "run" event) finds the last one
+// already opened by a "run" event of its own.
+func (t *TestResult) current(start bool) *TestRun {
+	if n := len(t.Runs); n > 0 && !(start && t.Runs[n-1].started) {
+		r := t.Runs[n-1]
+		r.started = r.started || start
+		return r
+	}
+	r := &TestRun{started: start}
+	t.Runs = append(t.Runs, r)
+	return r
 }
 
 // PackageResult is what a stream says about one package.
@@ -165,14 +193,18 @@ func (p *Parser) apply(e *Event) {
 		s.order = append(s.order, k)
 	}
 	switch e.Action {
+	case "run":
+		t.current(true)
 	case "output":
-		t.out.WriteString(e.Output)
+		t.current(false).out.WriteString(e.Output)
 	case "pass", "fail", "skip":
+		r := t.current(false)
+		r.Action, r.Elapsed = e.Action, max(e.Elapsed, 0)
 		// With -count=N a test runs N times: one failure fails it.
 		if t.Action != "fail" {
 			t.Action = e.Action
 		}
-		t.Elapsed = e.Elapsed
+		t.Elapsed = r.Elapsed
 	case "attr":
 		if t.Attrs == nil {
 			t.Attrs = map[string]string{}
@@ -188,7 +220,11 @@ func (p *Parser) Finish() *Stream {
 		p.partial = nil
 	}
 	for _, t := range p.s.Tests {
-		t.Output = splitLines(t.out.String())
+		t.Output = nil
+		for _, r := range t.Runs {
+			r.Output = splitLines(r.out.String())
+			t.Output = append(t.Output, r.Output...)
+		}
 	}
 	for _, pkg := range p.s.Packages {
 		pkg.Output = splitLines(pkg.out.String())

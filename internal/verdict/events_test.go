@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -173,4 +174,84 @@ func TestParseStreamAttrs(t *testing.T) {
 	s, err := verdict.ParseStream(bytes.NewReader([]byte(in)))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"goos": "windows"}, s.Test("p", "TestScripts").Attrs)
+}
+
+// countStream is a go test -json stream of -count=3 in which the claim
+// fork-pid fails in its second run only, and wait-blocks is cut short in
+// its third run by the test binary dying.
+func countStream() string {
+	const p = `"Package":"github.com/forkport/forkport"`
+	var b strings.Builder
+	ev := func(action, test, output string, elapsed float64) {
+		b.WriteString(`{"Action":"` + action + `",` + p)
+		if test != "" {
+			b.WriteString(`,"Test":"` + test + `"`)
+		}
+		if output != "" {
+			b.WriteString(`,"Output":` + strconv.Quote(output))
+		}
+		if elapsed != 0 {
+			b.WriteString(`,"Elapsed":` + strconv.FormatFloat(elapsed, 'f', -1, 64))
+		}
+		b.WriteString("}\n")
+	}
+	ev("start", "", "", 0)
+	for run := 1; run <= 3; run++ {
+		ev("run", "TestScripts", "", 0)
+		for _, sub := range []string{"fork-pid", "wait-blocks"} {
+			name := "TestScripts/" + sub
+			ev("run", name, "", 0)
+			ev("output", name, "=== RUN   "+name+"\n", 0)
+			ev("output", name, "        > exec flip run"+strconv.Itoa(run)+"\n", 0)
+			switch {
+			case sub == "wait-blocks" && run == 3:
+				ev("output", "", "panic: boom\n", 0)
+				ev("fail", "", "", 0)
+				return b.String()
+			case sub == "fork-pid" && run == 2:
+				ev("output", name, "        FAIL: testdata/script/fork-pid.txtar:3: unexpected command failure\n", 0)
+				ev("output", name, "--- FAIL: "+name+" (0.20s)\n", 0)
+				ev("fail", name, "", 0.2)
+			default:
+				ev("output", name, "--- PASS: "+name+" (0.10s)\n", 0)
+				ev("pass", name, "", float64(run)/10)
+			}
+		}
+		ev("pass", "TestScripts", "", 1)
+	}
+	return b.String()
+}
+
+// TestParseStreamKeepsEveryRun: with -count, one test name ends several
+// times in a stream; each run is kept, with its own action, time and
+// output, so that a failure in one run is not overwritten by a later pass.
+func TestParseStreamKeepsEveryRun(t *testing.T) {
+	s, err := verdict.ParseStream(strings.NewReader(countStream()))
+	require.NoError(t, err)
+
+	flip := s.Test(pkg, "TestScripts/fork-pid")
+	require.NotNil(t, flip)
+	assert.Equal(t, "fail", flip.Action, "one failing run fails the test")
+	require.Len(t, flip.Runs, 3)
+	var actions []string
+	for _, r := range flip.Runs {
+		actions = append(actions, r.Action)
+	}
+	assert.Equal(t, []string{"pass", "fail", "pass"}, actions)
+	assert.Equal(t, []float64{0.1, 0.2, 0.3}, []float64{flip.Runs[0].Elapsed, flip.Runs[1].Elapsed, flip.Runs[2].Elapsed})
+	assert.Contains(t, flip.Runs[1].Output, "        FAIL: testdata/script/fork-pid.txtar:3: unexpected command failure")
+	assert.NotContains(t, flip.Runs[0].Output, "        FAIL: testdata/script/fork-pid.txtar:3: unexpected command failure")
+	assert.Contains(t, flip.Runs[2].Output, "        > exec flip run3")
+	assert.Contains(t, flip.Output, "        > exec flip run1", "Output is every run's")
+	assert.Contains(t, flip.Output, "        > exec flip run3")
+
+	gone := s.Test(pkg, "TestScripts/wait-blocks")
+	require.NotNil(t, gone)
+	require.Len(t, gone.Runs, 3)
+	assert.Equal(t, "", gone.Runs[2].Action, "the run the binary died in never ended")
+	assert.Equal(t, "pass", gone.Runs[1].Action)
+
+	top := s.Test(pkg, "TestScripts")
+	require.NotNil(t, top)
+	assert.Len(t, top.Runs, 3)
 }

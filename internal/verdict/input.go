@@ -10,10 +10,18 @@ import (
 )
 
 const (
-	// Format is the format tag of a leg document.
-	Format = "forkport.leg/v1"
-	// MatrixFormat is the format tag of a merged document.
-	MatrixFormat = "forkport.matrix/v1"
+	// Format is the format tag of the leg documents forkport writes.
+	// Version 2 added each claim's runs and slow mark and the leg's count
+	// and timeout (see the package documentation).
+	Format = "forkport.leg/v2"
+	// FormatV1 is the leg format before runs; ReadInput still reads it.
+	FormatV1 = "forkport.leg/v1"
+	// MatrixFormat is the format tag of the merged documents forkport
+	// writes. Version 2 added the matrix's commit and time and each cell's
+	// runs and slow mark.
+	MatrixFormat = "forkport.matrix/v2"
+	// MatrixFormatV1 is the merged format before runs, commit and time.
+	MatrixFormatV1 = "forkport.matrix/v1"
 )
 
 // WriteLeg writes the leg document as indented JSON.
@@ -37,11 +45,17 @@ type Input struct {
 // this is refused.
 const MaxInput = 1 << 30
 
-// ReadInput reads a leg document (forkport.leg/v1) or a raw `go test -json`
-// stream, telling them apart by content: a leg document is one JSON object
-// with a "format" member; a stream is one JSON event per line. Input over
-// MaxInput bytes is an error, and so is a leg document that holds one
-// claim's result twice (wrapping fs.ErrInvalid).
+// MaxRuns bounds the runs a leg document may give one claim.
+const MaxRuns = 10000
+
+// ReadInput reads a leg document (forkport.leg/v2 or v1) or a raw `go test
+// -json` stream, telling them apart by content: a leg document is one JSON
+// object with a "format" member; a stream is one JSON event per line.
+// Input that is neither, input over MaxInput bytes, a document of another
+// format or version, and a leg document that is malformed (a claim's result
+// twice, a run of an unknown status, more than MaxRuns runs, runs that
+// differ under a verdict that does not fail) are errors wrapping
+// fs.ErrInvalid.
 func ReadInput(r io.Reader) (Input, error) {
 	return readInput(r, MaxInput)
 }
@@ -52,11 +66,11 @@ func readInput(r io.Reader, limit int64) (Input, error) {
 		return Input{}, err
 	}
 	if int64(len(data)) > limit {
-		return Input{}, fmt.Errorf("larger than %d bytes: not a leg document or go test -json output this command reads", limit)
+		return Input{}, invalidf("larger than %d bytes: not a leg document or go test -json output this command reads", limit)
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return Input{}, fmt.Errorf("empty file")
+		return Input{}, invalidf("empty file")
 	}
 	var head struct {
 		Format *string `json:"format"`
@@ -64,40 +78,106 @@ func readInput(r io.Reader, limit int64) (Input, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if trimmed[0] == '{' && dec.Decode(&head) == nil && head.Format != nil {
+		format := *head.Format
 		if dec.More() {
-			return Input{}, fmt.Errorf("%s document followed by more data", *head.Format)
+			return Input{}, invalidf("%s document followed by more data", truncate(format, 40))
 		}
 		switch {
-		case *head.Format == Format:
-		case *head.Format == MatrixFormat:
-			return Input{}, fmt.Errorf("a merged %s document: merge takes leg documents (%s) or go test -json output", MatrixFormat, Format)
-		case strings.HasPrefix(*head.Format, "forkport.leg/"):
-			return Input{}, fmt.Errorf("unsupported leg format %q (this forkport reads %s)", *head.Format, Format)
+		case format == Format, format == FormatV1:
+		case format == MatrixFormat, format == MatrixFormatV1:
+			return Input{}, invalidf("a merged %s document: this takes leg documents (%s, %s) or go test -json output", format, Format, FormatV1)
+		case strings.HasPrefix(format, "forkport.leg/"):
+			return Input{}, invalidf("unsupported leg format %q (this forkport reads %s and %s)", truncate(format, 40), Format, FormatV1)
 		default:
-			return Input{}, fmt.Errorf("unknown format %q (want a %s document or go test -json output)", *head.Format, Format)
+			return Input{}, invalidf("unknown format %q (want a %s document or go test -json output)", truncate(format, 40), Format)
 		}
 		var l Leg
 		if err := json.Unmarshal(trimmed, &l); err != nil {
-			return Input{}, fmt.Errorf("bad %s document: %v", Format, err)
+			return Input{}, invalidf("bad %s document: %v", format, err)
 		}
-		if err := uniqueIDs(l.Claims); err != nil {
+		if err := checkLeg(&l); err != nil {
 			return Input{}, err
-		}
-		info, err := ParseLeg(l.Leg)
-		if err != nil {
-			return Input{}, err
-		}
-		if info.OS != l.OS || info.Wine != l.Wine {
-			return Input{}, fmt.Errorf("leg %q does not match os %q, wine %v", l.Leg, l.OS, l.Wine)
 		}
 		return Input{Leg: &l}, nil
 	}
 	s, err := ParseStream(bytes.NewReader(data))
 	if err != nil {
 		first, _, _ := bytes.Cut(trimmed, []byte("\n"))
-		return Input{}, fmt.Errorf("neither a %s document nor go test -json output (it begins %q)", Format, truncate(string(bytes.TrimSpace(first)), 60))
+		return Input{}, invalidf("neither a %s document nor go test -json output (it begins %q)", Format, truncate(string(bytes.TrimSpace(first)), 60))
 	}
 	return Input{Stream: s}, nil
+}
+
+// checkLeg refuses a leg document whose parts do not fit together.
+func checkLeg(l *Leg) error {
+	if err := uniqueIDs(l.Claims); err != nil {
+		return err
+	}
+	info, err := ParseLeg(l.Leg)
+	if err != nil {
+		return invalidf("bad %s document: %v", l.Format, err)
+	}
+	if info.OS != l.OS || info.Wine != l.Wine {
+		return invalidf("bad %s document: leg %q does not match os %q, wine %v", l.Format, l.Leg, l.OS, l.Wine)
+	}
+	if l.PerClaim < 0 || l.Timeout < 0 {
+		return invalidf("bad %s document: negative count or timeout", l.Format)
+	}
+	for _, r := range l.Claims {
+		bad := func(format string, args ...any) error {
+			return invalidf("bad %s document: claim %q: %s", l.Format, truncate(r.ID, 80), fmt.Sprintf(format, args...))
+		}
+		if l.Format == FormatV1 && (len(r.Runs) > 0 || r.Verdict == Flaky) {
+			return bad("runs and the flaky verdict are %s, not %s", Format, FormatV1)
+		}
+		if len(r.Runs) > MaxRuns {
+			return bad("%d runs (at most %d)", len(r.Runs), MaxRuns)
+		}
+		if r.Elapsed < 0 {
+			return bad("negative elapsed time")
+		}
+		rests := len(r.Runs) == 0
+		for i, run := range r.Runs {
+			if !knownStatus(run.Status) {
+				return bad("run %d has unknown status %q", i+1, truncate(string(run.Status), 40))
+			}
+			if run.Elapsed < 0 {
+				return bad("run %d has a negative elapsed time", i+1)
+			}
+			rests = rests || run.Status == r.Status
+		}
+		if !rests {
+			return bad("status %q is none of its runs'", truncate(string(r.Status), 40))
+		}
+		switch unstable := Unstable(r.Runs); {
+		case r.Verdict == Flaky && !unstable:
+			return bad("verdict flaky, but its runs all ended the same way")
+		case unstable && !r.Verdict.Fails():
+			// A rerun never turns a failure into a pass.
+			return bad("its runs differ (%s), but its verdict is %q", Tally(r.Runs), truncate(string(r.Verdict), 40))
+		}
+	}
+	return nil
+}
+
+// invalidError is bad input: its message as it is, wrapping fs.ErrInvalid.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string { return e.msg }
+func (e *invalidError) Unwrap() error { return fs.ErrInvalid }
+
+// invalidf is an error for bad input, worded as fmt.Sprintf(format, args...).
+func invalidf(format string, args ...any) error {
+	return &invalidError{fmt.Sprintf(format, args...)}
+}
+
+// knownStatus reports whether s is one of the Status constants.
+func knownStatus(s Status) bool {
+	switch s {
+	case StatusPass, StatusFail, StatusSkip, StatusUnfinished, StatusTimedOut, StatusAbsent:
+		return true
+	}
+	return false
 }
 
 // uniqueIDs refuses a leg document that holds a claim's result twice: the
@@ -107,7 +187,7 @@ func uniqueIDs(rs []Result) error {
 	seen := make(map[string]bool, len(rs))
 	for _, r := range rs {
 		if seen[r.ID] {
-			return fmt.Errorf("bad %s document: claim %q has more than one result: %w", Format, r.ID, fs.ErrInvalid)
+			return invalidf("bad leg document: claim %q has more than one result", truncate(r.ID, 80))
 		}
 		seen[r.ID] = true
 	}

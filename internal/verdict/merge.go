@@ -67,7 +67,8 @@ type Cell struct {
 	Slow bool  `json:"slow,omitempty"`
 }
 
-// Failed reports whether any leg has a broken claim or a fatal problem.
+// Failed reports whether any leg has a broken or flaky claim or a fatal
+// problem.
 func (m *Matrix) Failed() bool {
 	for _, l := range m.Legs {
 		for _, p := range l.Problems {
@@ -78,7 +79,7 @@ func (m *Matrix) Failed() bool {
 	}
 	for _, r := range m.Claims {
 		for _, c := range r.Results {
-			if c.Verdict == Broken {
+			if c.Verdict.Fails() {
 				return true
 			}
 		}
@@ -140,7 +141,7 @@ func Merge(cs []*claims.Claim, legs []*Leg, files []string) *Matrix {
 			}
 			cell := Cell{Status: r.Status, Verdict: r.Verdict, Detail: r.Detail, Output: r.Output, Runs: r.Runs, Slow: r.Slow}
 			if c := byID[r.ID]; c != nil {
-				cell.Verdict = Decide(c, l.Info(), r.Status)
+				cell.Verdict = DecideRuns(c, l.Info(), r.Status, r.Runs)
 				if why := staleExpectation(c, l.Info(), r); why != "" {
 					cell.Verdict, cell.Detail = Broken, why
 				}

@@ -85,18 +85,38 @@ func OSTitle(os string) string {
 }
 
 // Cell text: the verdict, then its detail.
-func verdictText(v Verdict, detail string) string {
+func verdictText[S ~string](v S, detail string) string {
 	if detail == "" {
 		return string(v)
 	}
 	return string(v) + " — " + detail
 }
 
-func resultDetail(r Result) string {
-	if r.Verdict == WineDeviation {
-		return r.Wine
+// Shown is how every renderer shows a verdict and its detail: a flaky one
+// as its Tally ("flaky (2 of 5 broken)"), with the detail after the tally
+// that a flaky detail begins with ("run 2 of 5: testdata/script/..."); any
+// other as it is.
+func Shown(v Verdict, runs []Run, detail string) (label, rest string) {
+	t := Tally(runs)
+	if v != Flaky || t == "" {
+		return string(v), detail
 	}
-	return r.Detail
+	return t, strings.TrimPrefix(strings.TrimPrefix(detail, t), "; ")
+}
+
+// resultDetail is the verdict as shown and the detail below it.
+func resultDetail(r Result) (string, string) {
+	label, detail := Shown(r.Verdict, r.Runs, r.Detail)
+	if r.Verdict == WineDeviation {
+		detail = joinDetail(r.Wine, detail)
+	}
+	return label, detail
+}
+
+// listed reports whether a cell's detail is listed under a table: it is
+// broken, flaky or not run, or slow.
+func listed(v Verdict, slow bool) bool {
+	return v.Fails() || v == NotRun || slow
 }
 
 var colors = map[Verdict]string{
@@ -104,6 +124,7 @@ var colors = map[Verdict]string{
 	DiffersAsExpected: "32",
 	WineDeviation:     "36",
 	Broken:            "1;31",
+	Flaky:             "1;35",
 	NotRun:            "33",
 }
 
@@ -250,6 +271,7 @@ func Summary(l *Leg) string {
 	add(DiffersAsExpected, "differs as expected", "differ as expected")
 	add(WineDeviation, "wine deviation", "wine deviations")
 	add(Broken, "broken", "broken")
+	add(Flaky, "flaky", "flaky")
 	add(NotRun, "not run", "not run")
 	s := fmt.Sprintf("%d claims", len(l.Claims))
 	if len(l.Claims) == 1 {
@@ -257,6 +279,18 @@ func Summary(l *Leg) string {
 	}
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, ", ")
+	}
+	slow := 0
+	for _, r := range l.Claims {
+		if r.Slow {
+			slow++
+		}
+	}
+	if slow > 0 {
+		s += fmt.Sprintf("; %d slow", slow)
+	}
+	if l.PerClaim > 1 {
+		s += fmt.Sprintf("; each claim run %d times", l.PerClaim)
 	}
 	return s
 }
@@ -277,8 +311,9 @@ func WriteLegText(w io.Writer, l *Leg, opt TextOptions) {
 	}
 	var rows [][]cell
 	for _, r := range l.Claims {
-		v := cell{text: string(r.Verdict), v: r.Verdict}
-		if d := resultDetail(r); d != "" {
+		label, d := resultDetail(r)
+		v := cell{text: label, v: r.Verdict}
+		if d != "" {
 			v.more = "— " + d
 		}
 		rows = append(rows, []cell{{text: r.ID}, {text: r.Claim}, {text: r.Expect.String()}, v})
@@ -288,11 +323,12 @@ func WriteLegText(w io.Writer, l *Leg, opt TextOptions) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, Summary(l)+".")
 	for _, r := range l.Claims {
-		if r.Verdict != Broken {
+		if !r.Verdict.Fails() {
 			continue
 		}
+		label, d := Shown(r.Verdict, r.Runs, r.Detail)
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "%s: %s\n", Printable(r.ID), paint(opt.Color, Broken, verdictText(Broken, Printable(r.Detail))))
+		fmt.Fprintf(w, "%s: %s\n", Printable(r.ID), paint(opt.Color, r.Verdict, Printable(verdictText(label, d))))
 		for _, line := range Excerpt(r.Output) {
 			fmt.Fprintln(w, "    "+printableLine(line))
 		}
@@ -396,7 +432,8 @@ func WriteMatrixText(w io.Writer, m *Matrix, opt TextOptions) {
 		row := []cell{{text: r.ID}}
 		for _, l := range m.Legs {
 			c := r.Results[l.Label]
-			row = append(row, cell{text: string(c.Verdict), v: c.Verdict})
+			label, _ := Shown(c.Verdict, c.Runs, c.Detail)
+			row = append(row, cell{text: label, v: c.Verdict})
 		}
 		rows = append(rows, append(row, cell{text: r.Claim}))
 	}
@@ -418,11 +455,12 @@ func WriteMatrixText(w io.Writer, m *Matrix, opt TextOptions) {
 	for _, r := range m.Claims {
 		for _, l := range m.Legs {
 			c := r.Results[l.Label]
-			if _, ok := uniform[l.Label]; ok || c.Verdict != Broken && c.Verdict != NotRun {
+			if _, ok := uniform[l.Label]; ok || !listed(c.Verdict, c.Slow) {
 				continue
 			}
 			gap()
-			fmt.Fprintf(w, "%s on %s: %s\n", Printable(r.ID), Printable(l.Label), paint(opt.Color, c.Verdict, Printable(verdictText(c.Verdict, c.Detail))))
+			label, d := Shown(c.Verdict, c.Runs, c.Detail)
+			fmt.Fprintf(w, "%s on %s: %s\n", Printable(r.ID), Printable(l.Label), paint(opt.Color, c.Verdict, Printable(verdictText(label, d))))
 		}
 	}
 	for _, l := range m.Legs {
@@ -461,6 +499,7 @@ var badges = map[Verdict]string{
 	DiffersAsExpected: "✅",
 	WineDeviation:     "🍷",
 	Broken:            "❌",
+	Flaky:             "⚠️",
 	NotRun:            "⚪",
 }
 
@@ -481,7 +520,10 @@ func mdCode(s string) string {
 	return "`" + s + "`"
 }
 
-func mdVerdict(v Verdict) string { return badges[v] + " " + Printable(string(v)) }
+func mdVerdict(v Verdict) string { return mdLabel(v, string(v)) }
+
+// mdLabel is verdict v shown as label (its Tally, for a flaky one).
+func mdLabel(v Verdict, label string) string { return badges[v] + " " + Printable(label) }
 
 // WriteMatrixMarkdown writes a merged matrix as a GitHub-flavoured markdown
 // table (for $GITHUB_STEP_SUMMARY and the README), then the details of what
@@ -499,7 +541,9 @@ func WriteMatrixMarkdown(w io.Writer, m *Matrix) {
 	for _, r := range m.Claims {
 		fmt.Fprintf(w, "| %s %s |", mdCode(r.ID), MarkdownEscape(r.Claim))
 		for _, l := range m.Legs {
-			fmt.Fprintf(w, " %s |", mdVerdict(r.Results[l.Label].Verdict))
+			c := r.Results[l.Label]
+			label, _ := Shown(c.Verdict, c.Runs, c.Detail)
+			fmt.Fprintf(w, " %s |", mdLabel(c.Verdict, label))
 		}
 		fmt.Fprintln(w)
 	}
@@ -513,10 +557,10 @@ func WriteMatrixMarkdown(w io.Writer, m *Matrix) {
 	for _, r := range m.Claims {
 		for _, l := range m.Legs {
 			c := r.Results[l.Label]
-			if _, ok := uniform[l.Label]; ok || c.Verdict != Broken && c.Verdict != NotRun {
+			if _, ok := uniform[l.Label]; ok || !listed(c.Verdict, c.Slow) {
 				continue
 			}
-			details = append(details, mdDetail(r.ID, l.Label, c.Verdict, c.Detail, c.Output))
+			details = append(details, mdDetail(r.ID, l.Label, c.Verdict, c.Runs, c.Detail, c.Output))
 		}
 	}
 	if len(details) > 0 {
@@ -534,8 +578,9 @@ func WriteMatrixMarkdown(w io.Writer, m *Matrix) {
 	}
 }
 
-func mdDetail(id, leg string, v Verdict, detail string, output []string) string {
-	text := fmt.Sprintf("%s on %s: %s", mdCode(id), MarkdownEscape(leg), mdVerdict(v))
+func mdDetail(id, leg string, v Verdict, runs []Run, detail string, output []string) string {
+	label, detail := Shown(v, runs, detail)
+	text := fmt.Sprintf("%s on %s: %s", mdCode(id), MarkdownEscape(leg), mdLabel(v, label))
 	if detail != "" {
 		text += " — " + MarkdownEscape(detail)
 	}
@@ -543,7 +588,7 @@ func mdDetail(id, leg string, v Verdict, detail string, output []string) string 
 	if len(ex) == 0 {
 		return "- " + text + "\n"
 	}
-	summary := fmt.Sprintf("<code>%s</code> on %s: %s", html.EscapeString(Printable(id)), html.EscapeString(Printable(leg)), html.EscapeString(mdVerdict(v)))
+	summary := fmt.Sprintf("<code>%s</code> on %s: %s", html.EscapeString(Printable(id)), html.EscapeString(Printable(leg)), html.EscapeString(mdLabel(v, label)))
 	if detail != "" {
 		summary += " — " + html.EscapeString(Printable(detail))
 	}
@@ -568,20 +613,21 @@ func WriteLegMarkdown(w io.Writer, l *Leg) {
 	fmt.Fprintf(w, "**%s** — %s\n\n", MarkdownEscape(LegHeading(l)), MarkdownEscape(Summary(l)))
 	fmt.Fprintf(w, "| Claim | Expected on %s | Verdict |\n| --- | --- | --- |\n", MarkdownEscape(l.Leg))
 	for _, r := range l.Claims {
-		v := mdVerdict(r.Verdict)
-		if d := resultDetail(r); d != "" {
+		label, d := resultDetail(r)
+		v := mdLabel(r.Verdict, label)
+		if d != "" {
 			v += " — " + MarkdownEscape(d)
 		}
 		fmt.Fprintf(w, "| %s %s | %s | %s |\n", mdCode(r.ID), MarkdownEscape(r.Claim), MarkdownEscape(r.Expect.String()), v)
 	}
 	first := true
 	for _, r := range l.Claims {
-		if r.Verdict == Broken {
+		if r.Verdict.Fails() {
 			if first {
 				fmt.Fprintln(w)
 				first = false
 			}
-			fmt.Fprint(w, mdDetail(r.ID, l.Leg, r.Verdict, r.Detail, r.Output))
+			fmt.Fprint(w, mdDetail(r.ID, l.Leg, r.Verdict, r.Runs, r.Detail, r.Output))
 		}
 	}
 	mdProblems(w, "", l.Problems)

@@ -200,7 +200,7 @@ func TestWriteJSON(t *testing.T) {
 	var back verdict.Matrix
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
 	assert.Equal(t, *m, back)
-	assert.Contains(t, buf.String(), `"format": "forkport.matrix/v1"`)
+	assert.Contains(t, buf.String(), `"format": "forkport.matrix/v2"`)
 }
 
 func TestExcerpt(t *testing.T) {

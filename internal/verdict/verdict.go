@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/forkport/forkport/internal/claims"
 )
@@ -33,6 +34,9 @@ const (
 	// the tally; Detail and Output are one failing run's.
 	Flaky Verdict = "flaky"
 )
+
+// Fails reports whether v fails a run: Broken and Flaky do.
+func (v Verdict) Fails() bool { return v == Broken || v == Flaky }
 
 // Run is one run of a claim's subtest in a leg run with -count N: its
 // status and how long it took, in seconds.
@@ -137,14 +141,19 @@ type Leg struct {
 	WineVersion string `json:"wine_version,omitempty"`
 	// Subject is "cpython" for the CPython subject, empty for procs;
 	// SubjectVersion its version ("3.11.7").
-	Subject        string    `json:"subject,omitempty"`
-	SubjectVersion string    `json:"subject_version,omitempty"`
-	Go             string    `json:"go,omitempty"`
-	Forkport       string    `json:"forkport,omitempty"`
-	Time           string    `json:"time,omitempty"`
-	Package        string    `json:"package,omitempty"`
-	Problems       []Problem `json:"problems,omitempty"`
-	Claims         []Result  `json:"claims"`
+	Subject        string `json:"subject,omitempty"`
+	SubjectVersion string `json:"subject_version,omitempty"`
+	Go             string `json:"go,omitempty"`
+	Forkport       string `json:"forkport,omitempty"`
+	Time           string `json:"time,omitempty"`
+	Package        string `json:"package,omitempty"`
+	// PerClaim is how many times each claim was run (forkport -count N),
+	// when more than once; Timeout the go test -timeout of the run, in
+	// seconds (format v2).
+	PerClaim int       `json:"count,omitempty"`
+	Timeout  float64   `json:"timeout,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
+	Claims   []Result  `json:"claims"`
 }
 
 // Result is one claim's verdict on a leg.
@@ -161,11 +170,14 @@ type Result struct {
 	Elapsed float64            `json:"elapsed,omitempty"`
 	// Runs is every run's status and time, in the order they ran, when the
 	// leg ran its claims more than once (format v2; a v1 document has one
-	// run, Status and Elapsed). Status is then the run the verdict rests
-	// on: the first failing one, or the last.
+	// run, Status and Elapsed). Status, Elapsed, Detail and Output are
+	// then those of the run the verdict rests on: the first failing one,
+	// else (when the runs differ) the first that did not pass, else the
+	// last.
 	Runs []Run `json:"runs,omitempty"`
-	// Slow is set when the slowest run used more than 80% of the claim's
-	// time-out: a warning, not a failure.
+	// Slow is set when the slowest run used more than SlowFraction (80%)
+	// of the claim's time-out (the leg's Timeout): a warning, not a
+	// failure; the detail then says so.
 	Slow bool `json:"slow,omitempty"`
 }
 
@@ -174,7 +186,8 @@ func (l *Leg) Info() LegInfo {
 	return LegInfo{Name: l.Leg, OS: l.OS, Arch: l.Arch, Wine: l.Wine, Subject: l.Subject, SubjectVersion: l.SubjectVersion}
 }
 
-// Failed reports whether the leg has a broken claim or a fatal problem.
+// Failed reports whether the leg has a broken or flaky claim or a fatal
+// problem.
 func (l *Leg) Failed() bool {
 	for _, p := range l.Problems {
 		if p.Fatal {
@@ -182,7 +195,7 @@ func (l *Leg) Failed() bool {
 		}
 	}
 	for _, r := range l.Claims {
-		if r.Verdict == Broken {
+		if r.Verdict.Fails() {
 			return true
 		}
 	}
@@ -210,12 +223,42 @@ func Evaluate(cs []*claims.Claim, s *Stream, leg LegInfo, pkg string) *Leg {
 
 // EvaluateSuites judges the claims of every suite against the results in s
 // for the leg: one leg, the claims in the order of the suites. The leg's
-// Package is the suites' packages, comma-separated.
+// Package is the suites' packages, comma-separated. It is EvaluateRuns with
+// the run count read from the stream and no time-out.
 func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
+	return EvaluateRuns(suites, s, leg, RunOptions{})
+}
+
+// RunOptions say how the stream a leg is judged from was run.
+type RunOptions struct {
+	// Count is the go test -count the suite ran with: each claim should
+	// have that many runs, and one with fewer (the test binary died) is
+	// flaky. 0: as many as the suite's top-level test has in the stream.
+	Count int
+	// Timeout is the go test -timeout the suite ran with, the time-out of
+	// each claim's run: a claim whose slowest run took more than
+	// SlowFraction of it is Slow. 0: unknown, no claim is slow.
+	Timeout time.Duration
+}
+
+// SlowFraction is the share of its time-out a claim's slowest run may use
+// before the claim is marked slow (web-platform-tests' 80%).
+const SlowFraction = 0.8
+
+// EvaluateRuns is EvaluateSuites for a stream run as opt says. A claim that
+// ran more than once is judged over all its runs (Result.Runs): the same
+// outcome every time gives the verdict one run would; outcomes that differ
+// (Unstable) give Flaky, whose Detail is the Tally and the first failing
+// (else first not passing) run's detail, and whose Output is that run's.
+func EvaluateRuns(suites []Suite, s *Stream, leg LegInfo, opt RunOptions) *Leg {
 	out := &Leg{Format: Format, Leg: leg.Name, OS: leg.OS, Arch: leg.Arch, Wine: leg.Wine}
 	if leg.subject() != claims.Procs {
 		out.Subject, out.SubjectVersion = leg.Subject, leg.SubjectVersion
 	}
+	if opt.Count > 1 {
+		out.PerClaim = opt.Count
+	}
+	out.Timeout = opt.Timeout.Seconds()
 	var pkgs []string
 	byPkg := map[string][]Suite{}
 	for _, su := range suites {
@@ -229,6 +272,14 @@ func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
 		run := examine(s, pkg)
 		known := map[string]bool{}
 		tests := map[string]bool{}
+		n := opt.Count
+		if n <= 0 {
+			for _, su := range byPkg[pkg] {
+				if t := s.Test(pkg, su.ForSubject(leg.subject()).Test); t != nil {
+					n = max(n, len(t.Runs))
+				}
+			}
+		}
 		var results []Result
 		for _, su := range byPkg[pkg] {
 			su = su.ForSubject(leg.subject())
@@ -240,18 +291,7 @@ func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
 				if leg.Wine {
 					r.Wine = c.Wine
 				}
-				t := s.Test(pkg, name)
-				r.Status = run.status(t)
-				r.Verdict = Decide(c, leg, r.Status)
-				r.Detail, r.Output = run.detail(t, r.Status)
-				if r.Status == StatusPass {
-					if why := disagreement(c, leg, t); why != "" {
-						r.Verdict, r.Detail = Broken, why
-					}
-				}
-				if t != nil {
-					r.Elapsed = t.Elapsed
-				}
+				run.judge(&r, c, leg, s.Test(pkg, name), n, opt.Timeout)
 				results = append(results, r)
 			}
 		}
@@ -259,6 +299,116 @@ func EvaluateSuites(suites []Suite, s *Stream, leg LegInfo) *Leg {
 		out.Problems = append(out.Problems, run.problems(s, pkg, tests, known, results)...)
 	}
 	return out
+}
+
+// judge fills r's status, verdict, detail, output, time and runs from t,
+// the results of claim c's subtest (nil: none), expected to have run n
+// times, each within timeout.
+func (ri *runInfo) judge(r *Result, c *claims.Claim, leg LegInfo, t *TestResult, n int, timeout time.Duration) {
+	// views are the runs, each as a result of its own; nil for a run the
+	// stream does not have.
+	var views []*TestResult
+	switch {
+	case t != nil && n <= 1 && len(t.Runs) <= 1:
+		views = []*TestResult{t}
+	case t != nil:
+		views = make([]*TestResult, max(n, len(t.Runs)))
+		for i, tr := range t.Runs {
+			views[i] = &TestResult{Package: t.Package, Name: t.Name, Action: tr.Action, Elapsed: tr.Elapsed, Output: tr.Output, Attrs: t.Attrs}
+		}
+	default:
+		views = make([]*TestResult, max(n, 1))
+	}
+	runs := make([]Run, len(views))
+	for i, v := range views {
+		runs[i].Status = ri.status(v)
+		if v != nil {
+			runs[i].Elapsed = v.Elapsed
+		}
+	}
+	// The run the verdict rests on: the first broken one, else (when the
+	// runs differ) the first that did not pass, else the last.
+	k := -1
+	for i, run := range runs {
+		if outcomeOf(run.Status) == outcomeBroken {
+			k = i
+			break
+		}
+	}
+	unstable := Unstable(runs)
+	for i := 0; k < 0 && unstable && i < len(runs); i++ {
+		if runs[i].Status != StatusPass {
+			k = i
+		}
+	}
+	if k < 0 {
+		k = len(runs) - 1
+	}
+	r.Status, r.Elapsed = runs[k].Status, runs[k].Elapsed
+	r.Verdict = DecideRuns(c, leg, r.Status, runs)
+	if views[k] == nil && t != nil {
+		r.Detail = fmt.Sprintf("no result: the results have %d of its %d runs", len(t.Runs), len(views))
+		if ri.panicLine != "" {
+			r.Detail += " (" + ri.panicLine + ")"
+		}
+	} else {
+		r.Detail, r.Output = ri.detail(views[k], r.Status)
+	}
+	if r.Status == StatusPass {
+		if why := disagreement(c, leg, t); why != "" {
+			r.Verdict, r.Detail = Broken, why
+		}
+	}
+	if r.Verdict == Flaky {
+		r.Detail = flakyDetail(runs, k, r.Detail)
+	}
+	if len(runs) > 1 {
+		r.Runs = runs
+	}
+	if timeout > 0 {
+		slowest := 0.0
+		for _, run := range runs {
+			slowest = max(slowest, run.Elapsed)
+		}
+		if slowest > SlowFraction*timeout.Seconds() {
+			r.Slow = true
+			r.Detail = joinDetail(r.Detail, fmt.Sprintf("slow: a run took %s of its %s time-out", seconds(slowest), timeout))
+		}
+	}
+}
+
+// flakyDetail is a flaky claim's detail: the tally, then which run the
+// rest is about and that run's detail.
+func flakyDetail(runs []Run, k int, detail string) string {
+	d := fmt.Sprintf("%s; run %d of %d", Tally(runs), k+1, len(runs))
+	if detail != "" {
+		d += ": " + detail
+	}
+	return d
+}
+
+// joinDetail adds more to a detail, after a semicolon.
+func joinDetail(detail, more string) string {
+	if detail == "" {
+		return more
+	}
+	return detail + "; " + more
+}
+
+// seconds formats a time in seconds as a duration, to the millisecond.
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
+}
+
+// DecideRuns is Decide for a claim that ran once or more, status being the
+// run the verdict rests on: Flaky when the runs are Unstable and the
+// claim's script follows its header (when it does not, no pass counts and
+// the claim is broken), else Decide.
+func DecideRuns(c *claims.Claim, leg LegInfo, status Status, runs []Run) Verdict {
+	if Unstable(runs) && c.Agrees() == nil {
+		return Flaky
+	}
+	return Decide(c, leg, status)
 }
 
 // disagreement says why a passing result does not speak for claim c's
@@ -496,7 +646,7 @@ func (r *runInfo) problems(s *Stream, pkg string, suiteTests, known map[string]b
 	}
 	broken := false
 	for _, c := range results {
-		broken = broken || c.Verdict == Broken
+		broken = broken || c.Verdict.Fails()
 	}
 	var orphans []string
 	for _, t := range s.TestsOf(pkg) {

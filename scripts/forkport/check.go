@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,7 @@ type checkOptions struct {
 	from    string
 	format  formatFlag
 	timeout time.Duration
+	count   int // runs of each claim (go test -count)
 	install bool
 	subject string   // claims.Procs or claims.CPython
 	pkgs    []string // package patterns ("./..." when empty)
@@ -45,6 +47,7 @@ func (a *app) check(ctx context.Context, args []string) error {
 	fs.StringVar(&o.from, "from", "", "")
 	fs.Var(&o.format, "format", "")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "")
+	fs.IntVar(&o.count, "count", 1, "")
 	fs.BoolVar(&o.install, "install", false, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -55,6 +58,15 @@ func (a *app) check(ctx context.Context, args []string) error {
 		}
 	}
 	o.pkgs = fs.Args()
+	if o.count < 1 || o.count > verdict.MaxRuns {
+		return usageError{fmt.Sprintf("-count %d: want 1 to %d runs of each claim", o.count, verdict.MaxRuns)}
+	}
+	if o.count > 1 && o.from != "" {
+		return usageError{"-count runs the claims: it does not go with -from, which runs nothing"}
+	}
+	if o.timeout < 0 {
+		return usageError{fmt.Sprintf("-timeout %s: want a duration of 0 (none, as for go test) or more", o.timeout)}
+	}
 	if !claims.KnownSubject(o.subject) {
 		return usageError{fmt.Sprintf("unknown -subject %q (want %s)", o.subject, strings.Join(claims.Subjects, " or "))}
 	}
@@ -91,6 +103,7 @@ func (a *app) check(ctx context.Context, args []string) error {
 // runLeg produces one leg's verdicts: by running the suite here or under
 // Wine, or by reading -from.
 func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp) (*verdict.Leg, error) {
+	o.count = max(o.count, 1) // readme's legs run once
 	m, err := a.findModule(ctx)
 	if err != nil {
 		return nil, err
@@ -143,7 +156,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 		sinks = append(sinks, f)
 	}
 	p := verdict.NewParser()
-	prog := a.progress(suites, cs, info.Name)
+	prog := a.progress(suites, cs, info.Name, o.count)
 	p.OnEvent = prog.event
 	sinks = append(sinks, p)
 	out := io.MultiWriter(sinks...)
@@ -154,13 +167,13 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	pkgs := suitePackages(suites)
 	if info.Wine {
 		wineVersion, err = a.runWine(ctx, wineRun{root: m.root, goCmd: m.goCmd, pattern: pattern, pkgs: pkgs,
-			timeout: o.timeout, install: o.install, log: prog, events: out})
+			timeout: o.timeout, count: o.count, install: o.install, log: prog, events: out})
 		prog.done()
 		if err != nil {
 			return nil, fmt.Errorf("the windows-wine leg failed: %v", err)
 		}
 	} else {
-		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, out)
+		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, o.count, out)
 		prog.done()
 		if err != nil {
 			return nil, err
@@ -175,7 +188,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 	}
 	// Judged against every claim, so that the results of claims -run left
 	// out are not taken for scripts without a claim file, then narrowed.
-	leg := verdict.EvaluateSuites(verdictSuites(suites), s, info)
+	leg := verdict.EvaluateRuns(verdictSuites(suites), s, info, verdict.RunOptions{Count: o.count, Timeout: o.timeout})
 	keepResults(leg, cs)
 	if len(extra) > 0 && !leg.Failed() {
 		leg.Problems = append(leg.Problems, extra...)
@@ -274,12 +287,12 @@ func suiteDirs(a *app, suites []suite) string {
 	return strings.Join(dirs, ", ")
 }
 
-// goTest runs the suite with go test -json in the module root, writing the
-// stream to out. A run that ends in failure with nothing in the stream to
+// goTest runs the suite with go test -json in the module root, each test
+// count times in one test binary, writing the stream to out. A run that ends in failure with nothing in the stream to
 // say why (the go command itself failed) comes back as a fatal problem
 // with its standard error.
-func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern string, timeout time.Duration, out io.Writer) (*verdict.Problem, error) {
-	args := append([]string{"test", "-json", "-count=1", "-run", pattern, "-timeout", timeout.String()}, pkgs...)
+func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern string, timeout time.Duration, count int, out io.Writer) (*verdict.Problem, error) {
+	args := append([]string{"test", "-json", "-count=" + strconv.Itoa(count), "-run", pattern, "-timeout", timeout.String()}, pkgs...)
 	cmd := exec.CommandContext(ctx, m.goCmd, args...)
 	cmd.Dir = m.root
 	// Interrupted: let go test stop its test binary, then insist.
@@ -376,7 +389,8 @@ func rejudged(leg *verdict.Leg, m *verdict.Matrix) *verdict.Leg {
 			exp = row.ExpectCPython
 		}
 		r := verdict.Result{ID: row.ID, Claim: row.Claim, Source: row.Source, Expect: exp[leg.OS],
-			Status: c.Status, Verdict: c.Verdict, Detail: c.Detail, Output: c.Output, Elapsed: old[row.ID].Elapsed}
+			Status: c.Status, Verdict: c.Verdict, Detail: c.Detail, Output: c.Output, Elapsed: old[row.ID].Elapsed,
+			Runs: c.Runs, Slow: c.Slow}
 		if leg.Wine {
 			r.Wine = row.Wine
 		}
@@ -464,7 +478,10 @@ type progress struct {
 	a      *app
 	total  int
 	ids    map[string]bool
-	seen   map[string]bool
+	seen   map[string]int // runs ended, by test
+	runs   int            // runs ended in all
+	count  int            // runs of each claim
+	what   string         // what is counted: "claims", "claim runs"
 	leg    string
 	active bool // the terminal line is shown
 	start  time.Time
@@ -485,9 +502,12 @@ func realTicker(d time.Duration) (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
-func (a *app) progress(suites []suite, cs []*claims.Claim, leg string) *progress {
-	p := &progress{a: a, total: len(cs), ids: map[string]bool{}, seen: map[string]bool{}, leg: leg,
-		active: a.stderrTTY, start: a.now(), stop: make(chan struct{})}
+func (a *app) progress(suites []suite, cs []*claims.Claim, leg string, count int) *progress {
+	p := &progress{a: a, total: len(cs) * count, ids: map[string]bool{}, seen: map[string]int{}, leg: leg,
+		active: a.stderrTTY, start: a.now(), stop: make(chan struct{}), count: count, what: "claims"}
+	if count > 1 {
+		p.what = "claim runs"
+	}
 	selected := map[string]bool{}
 	for _, c := range cs {
 		selected[c.ID] = true
@@ -524,7 +544,7 @@ func (p *progress) line(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	elapsed := now.Sub(p.start).Round(time.Second)
-	fmt.Fprintf(p.a.stderr, "forkport: %s: %d of %d claims done (%d s)\n", p.leg, len(p.seen), p.total, int(elapsed.Seconds()))
+	fmt.Fprintf(p.a.stderr, "forkport: %s: %d of %d %s done (%d s)\n", p.leg, p.runs, p.total, p.what, int(elapsed.Seconds()))
 }
 
 // Write passes log lines through to standard error, keeping the progress
@@ -548,8 +568,9 @@ func (p *progress) event(e *verdict.Event, _ *verdict.Stream) {
 	}
 	switch e.Action {
 	case "pass", "fail", "skip":
-		if !p.seen[e.Package+" "+e.Test] {
-			p.seen[e.Package+" "+e.Test] = true
+		if k := e.Package + " " + e.Test; p.seen[k] < p.count {
+			p.seen[k]++
+			p.runs++
 			p.show()
 		}
 	}
@@ -557,7 +578,7 @@ func (p *progress) event(e *verdict.Event, _ *verdict.Stream) {
 
 func (p *progress) show() {
 	if p.active {
-		fmt.Fprintf(p.a.stderr, "\rforkport: %s: %d/%d claims done\x1b[K", p.leg, len(p.seen), p.total)
+		fmt.Fprintf(p.a.stderr, "\rforkport: %s: %d/%d %s done\x1b[K", p.leg, p.runs, p.total, p.what)
 	}
 }
 

@@ -34,8 +34,17 @@ func goRun(t *testing.T, goCmd, dir string, args ...string) (string, string, int
 // output, standard error and exit status.
 func run(t *testing.T, dir, name string, args ...string) (string, string, int) {
 	t.Helper()
+	return runEnv(t, dir, nil, name, args...)
+}
+
+// runEnv is run with env added to the environment.
+func runEnv(t *testing.T, dir string, env []string, name string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.CommandContext(t.Context(), name, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -44,6 +53,35 @@ func run(t *testing.T, dir, name string, args ...string) (string, string, int) {
 		require.NoError(t, err, "%s %s", name, strings.Join(args, " "))
 	}
 	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+}
+
+// cli is this command's import path, as another module runs it.
+const cli = "github.com/forkport/forkport/scripts/forkport"
+
+// secondModuleGo returns the go command for a test that builds and runs a
+// module of its own, or skips the test: without a go command (under Wine)
+// or with -short.
+func secondModuleGo(t *testing.T) string {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("needs the go command (none on PATH: under Wine, or no toolchain)")
+	}
+	if testing.Short() {
+		t.Skip("builds and runs a second module: not with -short")
+	}
+	return goCmd
+}
+
+// buildCLI builds this command in the module at dir, as that module
+// requires it, into the directory out, and returns the binary. go run
+// reports any failure as status 1: a built command tells 1 from 2.
+func buildCLI(t *testing.T, goCmd, dir, out string) string {
+	t.Helper()
+	bin := filepath.Join(out, "forkport")
+	_, errOut, code := goRun(t, goCmd, dir, "build", "-o", bin, cli)
+	require.Equal(t, 0, code, "go build %s in %s:\n%s", cli, dir, errOut)
+	return bin
 }
 
 // copyExample copies the example module to a temporary directory, with its
@@ -93,14 +131,7 @@ func editClaim(t *testing.T, root, id, old, new string) {
 // the module as it is and on copies with a broken claim and a broken
 // header.
 func TestExampleModule(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command (none on PATH: under Wine, or no toolchain)")
-	}
-	if testing.Short() {
-		t.Skip("builds and runs a second module: not with -short")
-	}
-	const cli = "github.com/forkport/forkport/scripts/forkport"
+	goCmd := secondModuleGo(t)
 	cs, err := claims.Load(filepath.Join(exampleDir, "testdata", "script"))
 	require.NoError(t, err)
 	require.Len(t, cs, 5)
@@ -138,9 +169,7 @@ func TestExampleModule(t *testing.T) {
 
 	// go run reports any failure as status 1: the statuses are checked on
 	// the command built in the example module.
-	bin := filepath.Join(testutil.TempDir(t), "forkport")
-	_, errOut, code := goRun(t, goCmd, exampleDir, "build", "-o", bin, cli)
-	require.Equal(t, 0, code, "go build %s in the example:\n%s", cli, errOut)
+	bin := buildCLI(t, goCmd, exampleDir, testutil.TempDir(t))
 
 	t.Run("a broken claim turns it red", func(t *testing.T) {
 		root := copyExample(t)

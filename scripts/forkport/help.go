@@ -33,7 +33,9 @@ Flags:
   -from FILE     run nothing: judge a saved leg (a -json FILE, or a raw
                  go test -json stream, whose leg is -leg or its file name)
   -format F      standard output as text (the default), markdown or json
-  -timeout D     go test -timeout for the run (default 10m)
+  -timeout D     go test -timeout for the run (default 10m; 0: none)
+  -count N       run each claim N times in one test binary: runs that differ
+                 are "flaky (K of N broken)", which fails like broken
   -install       windows-wine: install Wine and MinGW-w64 with apt-get
                  (needs root or passwordless sudo)
 
@@ -43,10 +45,12 @@ Examples:
   go run ./scripts/forkport -run '^fork-' -json out/linux.json
   go run ./scripts/forkport -leg windows-wine -install -json out/wine.json
   go run ./scripts/forkport -subject cpython -json out/linux-cpython.json
+  go run ./scripts/forkport -count 5                # flaky or stable?
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
 
-Exit status: 0 when no claim is broken, 1 when one is (or the run failed
-outside any claim), 2 when forkport could not do its job (forkport help exit).
+Exit status: 0 when no claim is broken or flaky, 1 when one is (or the run
+failed outside any claim), 2 when forkport could not do its job (forkport
+help exit).
 `
 
 // helpTopics are forkport help TOPIC's texts; merge -h and readme -h print
@@ -75,7 +79,8 @@ forkport's own claims are TestScripts/<id> of its root package, in
 testdata/script (and procstest's own, in procs/procstest/testdata/script).
 
 forkport runs, from the module root (go env GOMOD),
-  go test -json -count=1 -run '^(<Tests>)$[/<claims>]' <packages>
+  go test -json -count=N -run '^(<Tests>)$[/<claims>]' <packages>
+N being -count (1 by default),
 or with -leg windows-wine the packages' Windows test binaries under Wine
 (package internal/winleg; go run ./scripts/wineleg is the same leg without
 verdicts: every test, raw go test -json). packages are directories of the
@@ -93,12 +98,27 @@ nested modules.
                        commands it ran and the output of the last ones
   not run              skipped (with the skip reason), or no result (the
                        build failed, the test binary died, -run left it out)
+  flaky                -count N: the runs did not all end the same way (a
+                       pass beside a failure, a skip or a run with no
+                       result, or a failure beside a run that did not
+                       run); shown as "flaky (2 of 5 broken)" or
+                       "flaky (1 of 5 not run)", then one failing run's
+                       line and log. It fails the run like broken: a
+                       rerun never turns a failure into a pass
 
-A leg that ran none of a claim says "not run", never "holds". While the
-suite runs, progress goes to standard error: one line redrawn in place on a
-terminal, else a line every 10 s.
+A leg that ran none of a claim says "not run", never "holds". Runs that all
+end the same way give the verdict one run would. A claim whose slowest run
+took more than 80% of its time-out is marked slow in its detail (a warning,
+not a failure); the time-out of a claim's run is the leg's go test -timeout
+(-timeout), which bounds the whole test binary, all N runs of every claim:
+procstest's run -timeout (2m) bounds one command of a script, not the
+script.
+
+While the suite runs, progress goes to standard error: one line redrawn in
+place on a terminal, else a line every 10 s; with -count N it counts claim
+runs.
 `},
-	{"merge", `usage: forkport merge [-format F] [-claims DIR] [-leg NAME] [-run RE] FILE...
+	{"merge", `usage: forkport merge [-format F] [-claims DIR] [-leg NAME] [-run RE] [-commit C] FILE...
 
 merge reads several legs, each a forkport -json file or a raw go test -json
 stream (CI's results-<os>-....json; gotestsum --jsonfile), and prints one
@@ -116,10 +136,17 @@ Flags:
   -claims DIR    claim files (default: the module's: forkport help claims)
   -leg NAME      leg of the one raw go test -json input
   -run REGEXP    only the claims whose id matches REGEXP
+  -commit C      -format json: the commit the legs ran, for history (default
+                 $GITHUB_SHA, else git rev-parse HEAD, else none); the
+                 document's "time" is when merge ran
+
+Legs run with -count merge as they are: a flaky cell stays flaky, with its
+tally.
 
 Examples:
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
   go run ./scripts/forkport merge windows-wine=out/wine-raw.json results-ubuntu-latest.json
+  go run ./scripts/forkport merge -format json out/*.json > history/$(date -u +%Y%m%dT%H%M%SZ)-$GITHUB_SHA.json
 `},
 	{"readme", `usage: forkport readme [-w] [-claims-only] [-linux FILE] [-cpython FILE] [-wine FILE]
 
@@ -150,35 +177,46 @@ Example:
 `},
 	{"json", `JSON (package internal/verdict documents both formats in full)
 
--json FILE and -format json write "forkport.leg/v1":
-  {"format": "forkport.leg/v1", "leg": "linux/amd64" (or windows-wine),
+-json FILE and -format json write "forkport.leg/v2" (merge and -from also
+read v1, which has no "count", "timeout", "runs" or "slow"):
+  {"format": "forkport.leg/v2", "leg": "linux/amd64" (or windows-wine),
    "os": "linux", "arch": "amd64", "wine": false, "wine_version": "...",
    "subject": "cpython" and "subject_version": "3.11.7" (CPython legs only),
    "go": "go1.26.8", "forkport": module version, git describe --always
    --dirty, or "devel", "time": RFC 3339 UTC, "package": import path,
+   "count": N of -count (omitted for 1), "timeout": -timeout in seconds,
    "problems": [{"summary", "output": [lines], "fatal": bool}],
    "claims": [{"id", "claim", "source",
                "expect": {"outcome": "holds"|"differs", "reason"},
                "wine": deviation reason (windows-wine leg),
                "status": pass|fail|skip|timeout|unfinished|absent,
-               "verdict": holds|differs as expected|wine deviation|broken|not run,
-               "detail": failing line, skip reason or why no result,
-               "output": [script log lines, broken only],
-               "elapsed": seconds}]}
-merge -format json writes "forkport.matrix/v1": {"format", "legs": [leg
-headers with "label" and "file"], "claims": [{"id", "claim", "source",
-"expect": {os: {...}}, "expect_cpython": {os: {...}}, "wine",
-"results": {label: {"status", "verdict", "detail", "output"}}}], "notes": [...]}.
+               "verdict": holds|differs as expected|wine deviation|broken|
+                          not run|flaky,
+               "detail": failing line, skip reason or why no result; for
+                         flaky "flaky (2 of 5 broken); run 2 of 5: " and
+                         that run's; "slow: ..." appended when slow,
+               "output": [script log lines, broken and flaky only],
+               "elapsed": seconds,
+               "runs": [{"status", "elapsed"}, ...] (-count N > 1: every
+                       run, in order; status/detail/output are then the
+                       first failing run's, else the last's),
+               "slow": true when a run took over 80% of the timeout}]}
+merge -format json writes "forkport.matrix/v2": {"format", "commit" (merge
+-commit), "time" (RFC 3339 UTC), "legs": [leg headers with "label" and
+"file"], "claims": [{"id", "claim", "source", "expect": {os: {...}},
+"expect_cpython": {os: {...}}, "wine", "results": {label: {"status",
+"verdict", "detail", "output", "runs", "slow"}}}], "notes": [...]}.
 `},
 	{"exit", `Exit status
 
   0  every selected claim holds, differs as expected, is a wine deviation or
-     was not run
-  1  a claim is broken, or the run failed outside any claim (a build
-     failure: its output is shown)
+     was not run (slow claims included: slow is a warning)
+  1  a claim is broken or flaky (-count), or the run failed outside any
+     claim (a build failure: its output is shown)
   2  forkport could not do its job: bad flags, no Go toolchain, a module
      without procstest tests, a missing claim directory, unreadable input,
-     an unknown leg, a malformed claim header, a Wine leg that cannot be
+     an unknown leg, a malformed claim header, a leg document that is
+     malformed, too large or of an unknown format, a Wine leg that cannot be
      prepared; each one line on standard error
 
 go run reports any non-zero status as 1: build the command (go build -o) to

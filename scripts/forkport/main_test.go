@@ -327,7 +327,7 @@ func TestCheckJSONFormat(t *testing.T) {
 	require.Equal(t, exitFailed, h.run("-format", "json"))
 	var leg map[string]any
 	require.NoError(t, json.Unmarshal(h.stdout.Bytes(), &leg))
-	assert.Equal(t, "forkport.leg/v1", leg["format"])
+	assert.Equal(t, "forkport.leg/v2", leg["format"])
 	claims := leg["claims"].([]any)
 	require.Len(t, claims, 4)
 	first := claims[0].(map[string]any)
@@ -399,6 +399,7 @@ func TestCheckWineLeg(t *testing.T) {
 	assert.Equal(t, root, got.root)
 	assert.Equal(t, "^TestScripts$/^(exec-replaces)$", got.pattern)
 	assert.True(t, got.install)
+	assert.Equal(t, 1, got.count)
 	assert.Contains(t, h.stdout.String(), "EXPECTED ON WINDOWS (WINE)")
 	assert.Contains(t, h.stdout.String(), "  wine deviation\n")
 	assert.Contains(t, h.stdout.String(), "  — Wine reports a killed child's exit status as\n")
@@ -453,7 +454,7 @@ func TestProgressOffATerminal(t *testing.T) {
 	suites, err := h.app.findSuites(mustModule(t, h), nil)
 	require.NoError(t, err)
 	cs := allClaims(suites)
-	p := h.app.progress(suites, cs, "linux/amd64")
+	p := h.app.progress(suites, cs, "linux/amd64", 1)
 	tick := func() {
 		t.Helper()
 		hangGuard := time.After(time.Minute) // not a timing
@@ -615,11 +616,44 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name: "unreadable -from", args: []string{"-from", "testdata/script/zombie.txtar"},
-			want: "forkport: testdata/script/zombie.txtar: neither a forkport.leg/v1 document nor go test -json output (it begins \"# claim: an exited child stays a zombie until waited for.\")\n",
+			want: "forkport: testdata/script/zombie.txtar: neither a forkport.leg/v2 document nor go test -json output (it begins \"# claim: an exited child stays a zombie until waited for.\")\n",
 		},
 		{
 			name: "merge of unreadable JSON", args: []string{"merge", "go.mod"},
-			want: "forkport: go.mod: neither a forkport.leg/v1 document nor go test -json output (it begins \"module github.com/forkport/forkport\")\n",
+			want: "forkport: go.mod: neither a forkport.leg/v2 document nor go test -json output (it begins \"module github.com/forkport/forkport\")\n",
+		},
+		{
+			name: "merge of a leg of an unknown version",
+			setup: func(t *testing.T, h *harness) {
+				doc := `{"format": "forkport.leg/v9", "leg": "linux", "os": "linux", "claims": []}`
+				require.NoError(t, os.WriteFile(filepath.Join(h.root, "v9.json"), []byte(doc), 0o666))
+			},
+			args: []string{"merge", "v9.json"},
+			want: "forkport: v9.json: unsupported leg format \"forkport.leg/v9\" (this forkport reads forkport.leg/v2 and forkport.leg/v1)\n",
+		},
+		{
+			name: "-from a merged matrix",
+			setup: func(t *testing.T, h *harness) {
+				require.NoError(t, os.WriteFile(filepath.Join(h.root, "m.json"), []byte(`{"format": "forkport.matrix/v2", "legs": []}`), 0o666))
+			},
+			args: []string{"-from", "m.json"},
+			want: "forkport: m.json: a merged forkport.matrix/v2 document: this takes leg documents (forkport.leg/v2, forkport.leg/v1) or go test -json output\n",
+		},
+		{
+			name: "-count 0", args: []string{"-count", "0"},
+			want: "forkport: -count 0: want 1 to 10000 runs of each claim (run forkport -h for help)\n",
+		},
+		{
+			name: "negative -timeout", args: []string{"-timeout=-1s"},
+			want: "forkport: -timeout -1s: want a duration of 0 (none, as for go test) or more (run forkport -h for help)\n",
+		},
+		{
+			name: "-count with -from", args: []string{"-count", "2", "-from", "x.json"},
+			want: "forkport: -count runs the claims: it does not go with -from, which runs nothing (run forkport -h for help)\n",
+		},
+		{
+			name: "bad -commit", args: []string{"merge", "-commit", "a;b", "x.json"},
+			want: "forkport: invalid value \"a;b\" for flag -commit: want a commit hash, tag or branch name (letters, digits, . _ / -, at most 100) (run forkport -h for help)\n",
 		},
 		{
 			name: "merge of a missing file", args: []string{"merge", "missing.json"},
@@ -727,11 +761,11 @@ func TestUsageDocumentsEveryFlag(t *testing.T) {
 			n++
 		}
 	}
-	assert.Equal(t, 9+4+6, n, "flags found in the source")
+	assert.Equal(t, 10+5+6, n, "flags found in the source")
 	json, err := helpText("json")
 	require.NoError(t, err)
-	assert.Contains(t, json, "forkport.leg/v1")
-	assert.Contains(t, json, "forkport.matrix/v1")
+	assert.Contains(t, json, "forkport.leg/v2")
+	assert.Contains(t, json, "forkport.matrix/v2")
 }
 
 func TestMerge(t *testing.T) {
@@ -832,7 +866,7 @@ func TestValueFlagWithoutValue(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, 8+4+3, n, "value flags found in the source")
+	assert.Equal(t, 9+5+3, n, "value flags found in the source")
 
 	// A value that starts with "-" is given with "=".
 	h := newHarness(t, testModule(t, ""), "linux-pass.json", 0)

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/forkport/forkport/internal/claims"
 	"github.com/forkport/forkport/internal/verdict"
@@ -15,11 +18,13 @@ import (
 func (a *app) merge(ctx context.Context, args []string) error {
 	format := formatFlag("text")
 	var claimDir, legName, run string
+	var commit commitFlag
 	fs := newFlags("merge")
 	fs.Var(&format, "format", "")
 	fs.StringVar(&claimDir, "claims", "", "")
 	fs.StringVar(&legName, "leg", "", "")
 	fs.StringVar(&run, "run", "", "")
+	fs.Var(&commit, "commit", "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -122,6 +127,10 @@ func (a *app) merge(ctx context.Context, args []string) error {
 	}
 	switch format {
 	case "json":
+		if !commit.set {
+			commit.value = a.headCommit(ctx)
+		}
+		m.Commit, m.Time = commit.value, a.now().UTC().Format(time.RFC3339)
 		err = verdict.WriteJSON(a.stdout, m)
 	case "markdown":
 		verdict.WriteMatrixMarkdown(a.stdout, m)
@@ -135,6 +144,42 @@ func (a *app) merge(ctx context.Context, args []string) error {
 		return errFailed
 	}
 	return nil
+}
+
+// commitRE is what -commit takes: a commit hash, tag or branch name.
+var commitRE = regexp.MustCompile(`^[0-9A-Za-z._/-]{0,100}$`)
+
+// commitFlag is merge -commit: the commit a merged document is of.
+type commitFlag struct {
+	value string
+	set   bool
+}
+
+func (f *commitFlag) String() string { return f.value }
+
+func (f *commitFlag) Set(s string) error {
+	if !commitRE.MatchString(s) {
+		return fmt.Errorf("want a commit hash, tag or branch name (letters, digits, . _ / -, at most 100)")
+	}
+	f.value, f.set = s, true
+	return nil
+}
+
+// headCommit is the commit a merged document is of when -commit does not
+// say: $GITHUB_SHA (the commit a GitHub Actions run checked out), else
+// git rev-parse HEAD where the command runs, else "" (no git, no
+// repository).
+func (a *app) headCommit(ctx context.Context) string {
+	if sha, ok := a.lookupEnv("GITHUB_SHA"); ok && sha != "" && commitRE.MatchString(sha) {
+		return sha
+	}
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "HEAD")
+	cmd.Dir = a.dir
+	out, err := cmd.Output()
+	if sha := strings.TrimSpace(string(out)); err == nil && commitRE.MatchString(sha) {
+		return sha
+	}
+	return ""
 }
 
 // openInput opens a saved leg or stream (merge's FILE, -from, readme's

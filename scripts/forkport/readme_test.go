@@ -173,6 +173,7 @@ func TestReadmeCommandRunsTheLegs(t *testing.T) {
 	ran := false
 	h.app.runWine = func(_ context.Context, r wineRun) (string, error) {
 		ran = true
+		assert.Equal(t, 1, r.count, "the README's legs run each claim once")
 		data, err := os.ReadFile(fixtureStream("linux-pass.json"))
 		require.NoError(t, err)
 		_, err = r.events.Write(data)
@@ -180,8 +181,9 @@ func TestReadmeCommandRunsTheLegs(t *testing.T) {
 	}
 	require.Equal(t, exitOK, h.run("readme", "-w"), h.stderr.String())
 	assert.True(t, ran)
-	dir, _ := h.goTestArgs()
+	dir, args := h.goTestArgs()
 	assert.Equal(t, root, dir)
+	assert.Contains(t, args, "-count=1", "the README's legs run each claim once")
 	got, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(got), "| `fork-pid` fork returns the child's PID to the parent, and the child is a new process. | ✅ holds | ✅ differs as expected |\n")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/forkport/forkport/internal/winleg"
@@ -17,6 +18,7 @@ type wineRun struct {
 	pattern string   // go test -run pattern
 	pkgs    []string // the packages to test (import paths)
 	timeout time.Duration
+	count   int // runs of each test (go test -count)
 	install bool
 	log     io.Writer // winleg's progress messages
 	events  io.Writer // the go test -json stream
@@ -39,7 +41,7 @@ func runWineLeg(ctx context.Context, r wineRun) (string, error) {
 		}
 	}()
 	for _, pkg := range r.pkgs {
-		err = leg.Test(ctx, pkg, []string{"-run", r.pattern}, r.events)
+		err = leg.Test(ctx, pkg, []string{"-run", r.pattern, "-count", strconv.Itoa(max(r.count, 1))}, r.events)
 		if err != nil && !errors.Is(err, winleg.ErrTestsFailed) {
 			return leg.WineVersion(), err
 		}

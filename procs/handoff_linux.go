@@ -1,3 +1,5 @@
+//go:build !forkport_bsdpaths
+
 package procs
 
 import (
@@ -48,17 +50,6 @@ func checkParent(pid int) error {
 		return fmt.Errorf("the parent, process %d, runs another executable than this one: %w", pid, fs.ErrPermission)
 	}
 	return nil
-}
-
-// channelMaker returns the PID of the process that made the socketpair fd
-// is one end of: SO_PEERCRED on a socketpair reports the credentials its
-// maker had when it called socketpair(2), whoever holds the other end now.
-func channelMaker(fd int) (int, error) {
-	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
-	if err != nil {
-		return 0, os.NewSyscallError("getsockopt SO_PEERCRED", err)
-	}
-	return int(cred.Pid), nil
 }
 
 // recvmsgFlags are the flags a pre-started child receives its files with:

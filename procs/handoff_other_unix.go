@@ -1,19 +1,19 @@
-//go:build unix && !linux
+//go:build (unix && !linux) || (linux && forkport_bsdpaths)
 
 package procs
 
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"syscall"
 )
 
 // selfExe is the program Fork starts: the executable's path, as the OS
-// reported it when the program started. If the file there has been replaced
-// since, the child is another build and refuses the state (see
-// fingerprint); if it has been deleted, Fork fails with fs.ErrNotExist.
-func selfExe() (string, error) { return os.Executable() }
+// reported it when the program started (startPath). If the file there has
+// been replaced since, the child is another build and refuses the state
+// (see fingerprint); if it has been deleted, Fork fails with
+// fs.ErrNotExist.
+func selfExe() (string, error) { return startPath() }
 
 // checkParent checks that this process's parent is pid. Fork waits for the
 // child's answer, so the parent is alive (and its PID its own) while it is

@@ -160,7 +160,21 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 			return nil, fmt.Errorf("the windows-wine leg failed: %v", err)
 		}
 	} else {
-		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, out)
+		var t goTestRun
+		if info.BSDPaths() {
+			b, err := newBSDPaths(os.Environ())
+			if err != nil {
+				prog.done()
+				return nil, err
+			}
+			defer func() {
+				if err := b.close(); err != nil {
+					fmt.Fprintf(a.stderr, "forkport: cleaning up the bsd-paths leg: %v\n", err)
+				}
+			}()
+			t = goTestRun{tags: bsdPathsTag, env: b.env}
+		}
+		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, t, out)
 		prog.done()
 		if err != nil {
 			return nil, err
@@ -215,6 +229,15 @@ func (a *app) hostLeg(m *module, name string, cs []*claims.Claim) (verdict.LegIn
 	switch {
 	case info.Wine:
 		info.Arch = "amd64" // winleg builds windows/amd64 test binaries
+		return info, nil
+	case info.BSDPaths():
+		if m.goos != "linux" {
+			return info, fmt.Errorf("the %s leg runs on Linux only (it simulates macOS there), not on %s", verdict.BSDPathsLeg, host)
+		}
+		if info.Arch != "" && info.Arch != m.goarch {
+			return info, fmt.Errorf("cannot run leg %s on this machine (%s)", name, host)
+		}
+		info.Arch = m.goarch
 		return info, nil
 	case info.OS != m.goos || (info.Arch != "" && info.Arch != m.goarch):
 		if info.Name != name { // macos
@@ -274,14 +297,25 @@ func suiteDirs(a *app, suites []suite) string {
 	return strings.Join(dirs, ", ")
 }
 
+// goTestRun is how goTest runs the suite beyond the defaults: build tags
+// and an environment (nil: this process's).
+type goTestRun struct {
+	tags string
+	env  []string
+}
+
 // goTest runs the suite with go test -json in the module root, writing the
 // stream to out. A run that ends in failure with nothing in the stream to
 // say why (the go command itself failed) comes back as a fatal problem
 // with its standard error.
-func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern string, timeout time.Duration, out io.Writer) (*verdict.Problem, error) {
-	args := append([]string{"test", "-json", "-count=1", "-run", pattern, "-timeout", timeout.String()}, pkgs...)
-	cmd := exec.CommandContext(ctx, m.goCmd, args...)
+func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern string, timeout time.Duration, t goTestRun, out io.Writer) (*verdict.Problem, error) {
+	args := []string{"test", "-json", "-count=1", "-run", pattern, "-timeout", timeout.String()}
+	if t.tags != "" {
+		args = append(args, "-tags", t.tags)
+	}
+	cmd := exec.CommandContext(ctx, m.goCmd, append(args, pkgs...)...)
 	cmd.Dir = m.root
+	cmd.Env = t.env
 	// Interrupted: let go test stop its test binary, then insist.
 	cmd.Cancel = func() error {
 		if err := cmd.Process.Signal(os.Interrupt); err != nil {

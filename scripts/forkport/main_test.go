@@ -586,7 +586,7 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name: "unknown leg", args: []string{"-leg", "beos"},
-			want: "forkport: unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
+			want: "forkport: unknown leg \"beos\" (want linux, darwin, windows, windows-wine, bsd-paths or another GOOS, optionally with /GOARCH)\n",
 		},
 		{
 			name:  "unsupported host",
@@ -627,7 +627,7 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name: "merge of an unknown leg", args: []string{"merge", "beos=" + fixtureStream("linux-pass.json")},
-			want: "forkport: beos=" + fixtureStream("linux-pass.json") + ": unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
+			want: "forkport: beos=" + fixtureStream("linux-pass.json") + ": unknown leg \"beos\" (want linux, darwin, windows, windows-wine, bsd-paths or another GOOS, optionally with /GOARCH)\n",
 		},
 	}
 	for _, tt := range tests {

@@ -18,6 +18,11 @@ import (
 // replaced (an upgrade) or deleted.
 func selfExe() (string, error) { return "/proc/self/exe", nil }
 
+// selfExeByPath reports whether selfExe names the executable by its path,
+// which a process that changed its user must still be able to reach: not
+// here (/proc/self/exe is reached whatever the directories above it).
+const selfExeByPath = false
+
 // checkParent checks that this process's parent is pid and runs the same
 // executable file (device and inode, through /proc, so a renamed or
 // deleted file still compares). Fork waits for the child's answer, so the

@@ -15,6 +15,11 @@ import (
 // fs.ErrNotExist.
 func selfExe() (string, error) { return startPath() }
 
+// selfExeByPath reports whether selfExe names the executable by its path,
+// which a process that changed its user must still be able to reach
+// (search every directory above it, execute the file): here it does.
+const selfExeByPath = true
+
 // checkParent checks that this process's parent is pid. Fork waits for the
 // child's answer, so the parent is alive (and its PID its own) while it is
 // checked. Unlike on Linux, the parent's executable is not compared: these

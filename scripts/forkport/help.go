@@ -23,8 +23,11 @@ Flags:
                  (-run=REGEXP when it starts with "-")
   -leg NAME      this machine's leg (the default: linux/amd64, darwin/arm64,
                  windows/amd64, ...), or windows-wine: the Windows test
-                 binaries under Wine. macOS's leg is darwin ("macos" is taken
-                 as darwin)
+                 binaries under Wine, or bsd-paths: on Linux, the claims
+                 built with -tags forkport_bsdpaths (macOS's code paths),
+                 TMPDIR behind a symlink and sh as bash, judged by darwin's
+                 expectations. macOS's leg is darwin ("macos" is taken as
+                 darwin)
   -subject S     procs (the default: the module's Go programs) or cpython
                  (their CPython twins: $FORKPORT_PYTHON, else python3 on PATH;
                  the leg is then named "linux/amd64 cpython3.11")
@@ -43,6 +46,7 @@ Examples:
   go run ./scripts/forkport -run '^fork-' -json out/linux.json
   go run ./scripts/forkport -leg windows-wine -install -json out/wine.json
   go run ./scripts/forkport -subject cpython -json out/linux-cpython.json
+  go run ./scripts/forkport -leg bsd-paths -json out/bsd-paths.json
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
 
 Exit status: 0 when no claim is broken, 1 when one is (or the run failed

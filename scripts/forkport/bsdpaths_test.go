@@ -5,11 +5,14 @@ import (
 	"go/build"
 	"go/parser"
 	"go/token"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/forkport/forkport/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,4 +66,63 @@ func TestBSDPathsReadNoProc(t *testing.T) {
 	} {
 		assert.Equal(t, want, selected[file], "%s in the %s build", file, bsdPathsTag)
 	}
+}
+
+// TestCheckBSDPathsLeg: -leg bsd-paths runs go test with the tag on Linux
+// and judges the results by the darwin expectations, as a leg of its own;
+// elsewhere it refuses, saying why.
+func TestCheckBSDPathsLeg(t *testing.T) {
+	root := testModule(t, "")
+	h := newHarness(t, root, "linux-pass.json", 0)
+	jsonOut := filepath.Join(testutil.TempDir(t), "bsd-paths.json")
+	require.Equal(t, exitOK, h.run("-leg", "bsd-paths", "-json", jsonOut), "stderr: %s", h.stderr.String())
+	assert.Contains(t, h.stdout.String(), "forkport bsd-paths · go1.26.8")
+	assert.Contains(t, h.stdout.String(), "EXPECTED ON MACOS")
+	_, args := h.goTestArgs()
+	assert.Equal(t, []string{"test", "-json", "-count=1", "-run", "^TestScripts$", "-timeout", "10m0s", "-tags", bsdPathsTag, "github.com/forkport/forkport"}, args)
+	leg := readLegFile(t, jsonOut)
+	assert.Equal(t, []string{"bsd-paths", "darwin", "amd64"}, []string{leg.Leg, leg.OS, leg.Arch})
+	for _, r := range leg.Claims {
+		assert.Equal(t, r.Expect.String(), "holds", "%s: the darwin expectation", r.ID)
+	}
+
+	t.Setenv("FAKE_GO_GOOS", "darwin")
+	assert.Equal(t, exitError, h.run("-leg", "bsd-paths"))
+	assert.Equal(t, "forkport: the bsd-paths leg runs on Linux only (it simulates macOS there), not on darwin/amd64\n", h.stderr.String())
+}
+
+// TestBSDPathsSettings: the leg's go test sees TMPDIR through a symlink,
+// in a directory only its user can enter (macOS's /var/folders/.../T
+// through /var -> /private/var), and an sh on PATH that is bash; close
+// removes it all.
+func TestBSDPathsSettings(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash on PATH: the leg refuses to run (tested by its error)")
+	}
+	b, err := newBSDPaths([]string{"PATH=/usr/bin:/bin", "TMPDIR=/elsewhere", "HOME=/home/x"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.close() })
+	tmp := lookup(b.env, "TMPDIR")
+	real, err := filepath.EvalSymlinks(tmp)
+	require.NoError(t, err)
+	assert.NotEqual(t, tmp, real, "TMPDIR is reached through a symlink")
+	assert.Equal(t, filepath.Join(b.root, "private", "var", "folders", "T"), real)
+	fi, err := os.Stat(real)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+
+	path := filepath.SplitList(lookup(b.env, "PATH"))
+	require.Len(t, path, 3)
+	assert.Equal(t, []string{"/usr/bin", "/bin"}, path[1:], "the caller's PATH follows")
+	sh, err := filepath.EvalSymlinks(filepath.Join(path[0], "sh"))
+	require.NoError(t, err)
+	want, err := filepath.EvalSymlinks(bash)
+	require.NoError(t, err)
+	assert.Equal(t, want, sh, "sh is bash")
+	assert.Equal(t, "/home/x", lookup(b.env, "HOME"), "the rest of the environment is kept")
+	assert.Len(t, b.env, 3, "one TMPDIR, one PATH")
+
+	require.NoError(t, b.close())
+	assert.NoDirExists(t, b.root)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,4 +126,49 @@ func TestBSDPathsSettings(t *testing.T) {
 
 	require.NoError(t, b.close())
 	assert.NoDirExists(t, b.root)
+}
+
+// signalNumberRE finds a signal number in a claim script or a probe: a
+// status minus the signal ("exitcode=-15"), "signal: N" or "signal N", a
+// shell's 128+N exit status, kill -N, Signal(N) and os.kill(pid, N).
+var signalNumberRE = regexp.MustCompile(`exitcode=-(\d+)|signal[: =]+-?(\d+)|exit status (1[3-9]\d|2[0-5]\d)|kill -(\d+)|Signal\((\d+)\)|os\.kill\([^)]*, *(\d+)\)`)
+
+// sharedSignals are the signal numbers Linux and macOS give the same
+// signal (0 is no signal, kill's probe). The rest differ: 7 is SIGBUS on
+// Linux and SIGEMT on macOS, 10 SIGUSR1 and SIGBUS, 12 SIGUSR2 and SIGSYS,
+// 17 SIGCHLD and SIGSTOP, 20 SIGTSTP and SIGCHLD, 30 SIGPWR and SIGUSR1 ...
+var sharedSignals = map[int]bool{0: true, 1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 8: true, 9: true, 11: true, 13: true, 14: true, 15: true}
+
+// TestSignalNumbersAreMacOSs: the bsd-paths leg keeps Linux's signal
+// numbers (a kernel's), so it judges macOS's expectations truly only if no
+// claim script or probe prints or compares a number that macOS gives
+// another signal: scripts and probes name such signals (SIGUSR1, not 10).
+func TestSignalNumbersAreMacOSs(t *testing.T) {
+	var files []string
+	for _, glob := range []string{"testdata/script/*.txtar", "procs/procstest/testdata/script/*.txtar",
+		"testdata/example/testdata/script/*.txtar", "internal/probe/python/*.py", "internal/probe/*.go"} {
+		m, err := filepath.Glob(filepath.Join("..", "..", filepath.FromSlash(glob)))
+		require.NoError(t, err)
+		require.NotEmpty(t, m, glob)
+		files = append(files, m...)
+	}
+	seen := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range signalNumberRE.FindAllStringSubmatch(string(b), -1) {
+			for i, g := range m[1:] {
+				if g == "" {
+					continue
+				}
+				n, _ := strconv.Atoi(g)
+				if i == 2 { // exit status 128+N
+					n -= 128
+				}
+				seen++
+				assert.True(t, sharedSignals[n], "%s: %q: signal %d is another signal on macOS: name it instead", f, m[0], n)
+			}
+		}
+	}
+	assert.NotZero(t, seen, "the scripts' signal numbers (exitcode=-15, ...) were found")
 }

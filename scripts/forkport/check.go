@@ -172,7 +172,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 					fmt.Fprintf(a.stderr, "forkport: cleaning up the bsd-paths leg: %v\n", err)
 				}
 			}()
-			t = goTestRun{tags: bsdPathsTag, env: b.env}
+			t = goTestRun{tags: bsdPathsTag, env: b.env, fileLimit: macOSFileLimit}
 		}
 		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, t, out)
 		prog.done()
@@ -297,11 +297,13 @@ func suiteDirs(a *app, suites []suite) string {
 	return strings.Join(dirs, ", ")
 }
 
-// goTestRun is how goTest runs the suite beyond the defaults: build tags
-// and an environment (nil: this process's).
+// goTestRun is how goTest runs the suite beyond the defaults: build tags,
+// an environment (nil: this process's) and a soft RLIMIT_NOFILE (0: this
+// process's).
 type goTestRun struct {
-	tags string
-	env  []string
+	tags      string
+	env       []string
+	fileLimit uint64
 }
 
 // goTest runs the suite with go test -json in the module root, writing the
@@ -327,7 +329,10 @@ func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern stri
 	cmd.Stdout = out
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	err := withFileLimit(t.fileLimit, cmd.Start)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

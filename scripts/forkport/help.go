@@ -25,9 +25,9 @@ Flags:
                  windows/amd64, ...), or windows-wine: the Windows test
                  binaries under Wine, or bsd-paths: on Linux, the claims
                  built with -tags forkport_bsdpaths (macOS's code paths),
-                 TMPDIR behind a symlink and sh as bash, judged by darwin's
-                 expectations. macOS's leg is darwin ("macos" is taken as
-                 darwin)
+                 TMPDIR behind a symlink, sh as bash and 256 open files,
+                 judged by darwin's expectations. macOS's leg is darwin
+                 ("macos" is taken as darwin)
   -subject S     procs (the default: the module's Go programs) or cpython
                  (their CPython twins: $FORKPORT_PYTHON, else python3 on PATH;
                  the leg is then named "linux/amd64 cpython3.11")

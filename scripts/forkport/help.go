@@ -82,7 +82,10 @@ forkport runs, from the module root (go env GOMOD),
   go test -json -count=1 -run '^(<Tests>)$[/<claims>]' <packages>
 or with -leg windows-wine the packages' Windows test binaries under Wine
 (package internal/winleg; go run ./scripts/wineleg is the same leg without
-verdicts: every test, raw go test -json). packages are directories of the
+verdicts: every test, raw go test -json), or with -leg bsd-paths the same
+go test with -tags forkport_bsdpaths, TMPDIR behind a symlink, an sh that is
+bash and a soft limit of 256 open files (the README's "macOS simulated on
+Linux"). packages are directories of the
 module; ./..., like the go command, skips testdata and vendor directories and
 nested modules.
 `},
@@ -109,7 +112,7 @@ stream (CI's results-<os>-....json; gotestsum --jsonfile), and prints one
 matrix: claims as rows, legs as columns, then what is broken or not run, and
 each leg's problems. A raw stream's leg is named by writing the argument as
 LEG=FILE, by -leg (one raw file only), or by its file name (ubuntu/linux,
-macos/darwin, windows, wine). Claim headers come from the module's claim
+macos/darwin, windows, wine, bsd: bsd-paths). Claim headers come from the module's claim
 directories (or -claims DIR, run by TestScripts), so every leg is judged
 against the current expectations; a leg missing a claim shows "not run".
 

@@ -199,7 +199,8 @@
 // follow each claim's darwin expectation, which procstest logs as the one
 // the script ran against, and FORKPORT_BSDPATHS=1 in every script's
 // environment sends programs without build tags (the Python probes) down
-// their macOS paths. A claim whose darwin and linux outcomes part (one
+// their macOS paths. Main first takes process descriptors away from the
+// test binary and all it starts (testutil.ImitateMacOS: macOS has none). A claim whose darwin and linux outcomes part (one
 // holds, the other differs) is skipped, saying so: that difference is
 // macOS's own behaviour, which Linux cannot show, so its verdict is "not
 // run" rather than a pass or a failure that would say nothing about macOS.

@@ -47,6 +47,10 @@ var mainRan atomic.Bool
 // A command named "run" (the supervisor's name), an empty name or one with a
 // path separator is an error: Main prints one line and exits with status 2.
 func Main(m *testing.M, commands map[string]func() int) {
+	if err := testutil.ImitateMacOS(); err != nil { // forkport_bsdpaths only
+		fmt.Fprintln(os.Stderr, "procstest.Main:", err)
+		os.Exit(2)
+	}
 	procs.Init()
 	cmds, err := withSupervisor(commands)
 	if err != nil {

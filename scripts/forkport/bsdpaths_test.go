@@ -174,3 +174,17 @@ func TestSignalNumbersAreMacOSs(t *testing.T) {
 	}
 	assert.NotZero(t, seen, "the scripts' signal numbers (exitcode=-15, ...) were found")
 }
+
+// TestFromBSDPathsLeg: a saved bsd-paths leg is read back as that leg, and
+// -leg tells it from a real darwin leg, both of OS darwin.
+func TestFromBSDPathsLeg(t *testing.T) {
+	root := testModule(t, "")
+	h := newHarness(t, root, "linux-pass.json", 0)
+	saved := filepath.Join(testutil.TempDir(t), "bsd-paths.json")
+	require.Equal(t, exitOK, h.run("-leg", "bsd-paths", "-json", saved), "stderr: %s", h.stderr.String())
+
+	require.Equal(t, exitOK, h.run("-from", saved, "-leg", "bsd-paths"), "stderr: %s", h.stderr.String())
+	assert.Contains(t, h.stdout.String(), "forkport bsd-paths")
+	assert.Equal(t, exitError, h.run("-from", saved, "-leg", "darwin"))
+	assert.Equal(t, "forkport: "+saved+" is the bsd-paths leg, not darwin\n", h.stderr.String())
+}

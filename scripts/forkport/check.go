@@ -425,8 +425,8 @@ func rejudged(leg *verdict.Leg, m *verdict.Matrix) *verdict.Leg {
 }
 
 // checkLegName checks that a leg document is the leg the command line
-// names, if it names one: the same OS, Wine or not, and arch if both give
-// one.
+// names, if it names one: the same OS, Wine or not, bsd-paths or not, and
+// arch if both give one.
 func checkLegName(path string, l *verdict.Leg, name string) error {
 	if name == "" {
 		return nil
@@ -435,7 +435,7 @@ func checkLegName(path string, l *verdict.Leg, name string) error {
 	if err != nil {
 		return err
 	}
-	if want.OS != l.OS || want.Wine != l.Wine || want.Arch != "" && l.Arch != "" && want.Arch != l.Arch ||
+	if want.OS != l.OS || want.Wine != l.Wine || want.BSDPaths() != l.Info().BSDPaths() || want.Arch != "" && l.Arch != "" && want.Arch != l.Arch ||
 		want.Subject != "" && want.Subject != l.Subject {
 		return fmt.Errorf("%s is the %s leg, not %s", path, l.Leg, name)
 	}

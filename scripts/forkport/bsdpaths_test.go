@@ -188,3 +188,17 @@ func TestFromBSDPathsLeg(t *testing.T) {
 	assert.Equal(t, exitError, h.run("-from", saved, "-leg", "darwin"))
 	assert.Equal(t, "forkport: "+saved+" is the bsd-paths leg, not darwin\n", h.stderr.String())
 }
+
+// TestMergeBSDPathsColumn: merge shows the bsd-paths leg as a column of its
+// own beside linux, judged by the darwin expectations.
+func TestMergeBSDPathsColumn(t *testing.T) {
+	root := testModule(t, "")
+	h := newHarness(t, root, "linux-pass.json", 0)
+	dir := testutil.TempDir(t)
+	linux, bsd := filepath.Join(dir, "linux.json"), filepath.Join(dir, "bsd-paths.json")
+	require.Equal(t, exitOK, h.run("-json", linux), "stderr: %s", h.stderr.String())
+	require.Equal(t, exitOK, h.run("-leg", "bsd-paths", "-json", bsd), "stderr: %s", h.stderr.String())
+	require.Equal(t, exitOK, h.run("merge", "-format", "markdown", linux, bsd), "stderr: %s", h.stderr.String())
+	assert.Contains(t, h.stdout.String(), "| Claim | linux/amd64 | bsd-paths |\n")
+	assert.Contains(t, h.stdout.String(), "| `fork-pid` fork returns the child's PID to the parent, and the child is a new process. | ✅ holds | ✅ holds |\n")
+}

@@ -18,8 +18,9 @@ const bsdPathsTag = "forkport_bsdpaths"
 const macOSFileLimit = 256
 
 // bsdPaths is the rest of macOS the bsd-paths leg imitates, around one go
-// test run: TMPDIR behind a symlink, as macOS's /var/folders/.../T is
-// reached through /var, a symlink to /private/var; and an sh on PATH that
+// test run: TMPDIR behind a symlink, as macOS's /var/folders/.../T/ is
+// reached through /var, a symlink to /private/var (and with its trailing
+// slash, which os.TempDir keeps); and an sh on PATH that
 // is bash in POSIX mode (bash started as "sh"), as macOS's /bin/sh is,
 // where Debian's is dash; and macOS's default soft limit of 256 open files
 // (launchctl limit maxfiles), which Go programs raise for themselves and
@@ -55,7 +56,7 @@ func newBSDPaths(environ []string) (*bsdPaths, error) {
 		return nil, errors.Join(fmt.Errorf("preparing the bsd-paths leg: %w", err), b.close())
 	}
 	set := map[string]string{
-		"TMPDIR": filepath.Join(root, "var", "folders", "T"),
+		"TMPDIR": filepath.Join(root, "var", "folders", "T") + "/", // macOS's ends in a slash
 		"PATH":   bin + string(os.PathListSeparator) + lookup(environ, "PATH"),
 	}
 	for _, kv := range environ {

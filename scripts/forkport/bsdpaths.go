@@ -14,17 +14,13 @@ import (
 // calls Linux has too (see the README's "macOS simulated on Linux").
 const bsdPathsTag = "forkport_bsdpaths"
 
-// macOSFileLimit is macOS's default soft RLIMIT_NOFILE.
-const macOSFileLimit = 256
-
 // bsdPaths is the rest of macOS the bsd-paths leg imitates, around one go
 // test run: TMPDIR behind a symlink, as macOS's /var/folders/.../T/ is
 // reached through /var, a symlink to /private/var (and with its trailing
 // slash, which os.TempDir keeps); and an sh on PATH that
 // is bash in POSIX mode (bash started as "sh"), as macOS's /bin/sh is,
-// where Debian's is dash; and macOS's default soft limit of 256 open files
-// (launchctl limit maxfiles), which Go programs raise for themselves and
-// their children inherit. (Orphans go to PID 1 because the tag's
+// where Debian's is dash; and macOS's limits of open files and argument
+// size (macOSLimits), set around starting go test. (Orphans go to PID 1 because the tag's
 // supervisor is no child subreaper; /proc is not read because the tag's
 // code has no path that reads it.)
 type bsdPaths struct {

@@ -5,28 +5,43 @@ import (
 	"syscall"
 )
 
-// withFileLimit calls start (which starts a process) with this process's
-// soft RLIMIT_NOFILE at n (at most the hard limit), so that what it starts
-// inherits that limit, and then restores the limit; n == 0 leaves it be.
-// Go programs raise the soft limit for themselves at start, on macOS as
-// here, and hand the limit they started with to their own children: so a
-// limit set here reaches the probes the suite runs.
-func withFileLimit(n uint64, start func() error) error {
-	if n == 0 {
-		return start()
+// macOSLimits are the soft limits of the bsd-paths leg's go test run:
+// macOS's default of 256 open files (launchctl limit maxfiles), which Go
+// programs raise for themselves at start, on macOS as here, handing the
+// limit they started with to their own children, so that the probes see
+// it; and a stack of 4 MiB, for macOS's ARG_MAX of 1 MiB (execve(2): Linux
+// allows a quarter of the stack limit for arguments and environment, 2 MiB
+// with the usual 8 MiB).
+var macOSLimits = []softLimit{{syscall.RLIMIT_NOFILE, 256, "RLIMIT_NOFILE"}, {syscall.RLIMIT_STACK, 4 << 20, "RLIMIT_STACK"}}
+
+// softLimit is a soft resource limit.
+type softLimit struct {
+	resource int
+	cur      uint64
+	name     string
+}
+
+// withLimits calls start (which starts a process) with this process's soft
+// limits set to limits (each at most its hard limit), so that what it
+// starts inherits them, and then restores them.
+func withLimits(limits []softLimit, start func() error) error {
+	var restore []func() error
+	defer func() {
+		for _, r := range restore {
+			_ = r()
+		}
+	}()
+	for _, l := range limits {
+		var old syscall.Rlimit
+		if err := syscall.Getrlimit(l.resource, &old); err != nil {
+			return fmt.Errorf("getrlimit %s: %w", l.name, err)
+		}
+		lim := old
+		lim.Cur = min(l.cur, old.Max)
+		if err := syscall.Setrlimit(l.resource, &lim); err != nil {
+			return fmt.Errorf("setrlimit %s: %w", l.name, err)
+		}
+		restore = append(restore, func() error { return syscall.Setrlimit(l.resource, &old) })
 	}
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		return fmt.Errorf("getrlimit RLIMIT_NOFILE: %w", err)
-	}
-	lim := old
-	lim.Cur = min(n, old.Max)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("setrlimit RLIMIT_NOFILE: %w", err)
-	}
-	err := start()
-	if rerr := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); rerr != nil && err == nil {
-		err = fmt.Errorf("restoring RLIMIT_NOFILE: %w", rerr)
-	}
-	return err
+	return start()
 }

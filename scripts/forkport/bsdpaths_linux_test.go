@@ -10,21 +10,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestWithFileLimit: a process started under withFileLimit has macOS's
-// soft limit of open files, and this process gets its own limit back.
-func TestWithFileLimit(t *testing.T) {
-	var before syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &before))
-	if before.Max < macOSFileLimit {
-		t.Skipf("the hard limit of open files is %d, below macOS's soft limit", before.Max)
+// TestWithLimits: a process started under withLimits(macOSLimits) has
+// macOS's soft limit of open files and ARG_MAX, and this process gets its
+// own limits back.
+func TestWithLimits(t *testing.T) {
+	var before [2]syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &before[0]))
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_STACK, &before[1]))
+	if before[0].Max < 256 || before[1].Max < 4<<20 {
+		t.Skipf("hard limits below macOS's soft ones: %+v", before)
 	}
 	var out bytes.Buffer
-	cmd := exec.Command("sh", "-c", "ulimit -Sn")
+	cmd := exec.Command("sh", "-c", "ulimit -Sn; getconf ARG_MAX")
 	cmd.Stdout = &out
-	require.NoError(t, withFileLimit(macOSFileLimit, cmd.Start))
+	require.NoError(t, withLimits(macOSLimits, cmd.Start))
 	require.NoError(t, cmd.Wait())
-	assert.Equal(t, "256\n", out.String())
-	var after syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &after))
-	assert.Equal(t, before, after, "the limit is restored")
+	assert.Equal(t, "256\n1048576\n", out.String())
+	var after [2]syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &after[0]))
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_STACK, &after[1]))
+	assert.Equal(t, before, after, "the limits are restored")
 }

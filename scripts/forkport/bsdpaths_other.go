@@ -2,6 +2,12 @@
 
 package main
 
-// withFileLimit calls start: the bsd-paths leg, the only one that sets a
-// file limit, runs on Linux only.
-func withFileLimit(_ uint64, start func() error) error { return start() }
+// softLimit is a soft resource limit (set on Linux only).
+type softLimit struct{}
+
+// macOSLimits are none here: the bsd-paths leg, the only one that sets
+// limits, runs on Linux only.
+var macOSLimits []softLimit
+
+// withLimits calls start.
+func withLimits(_ []softLimit, start func() error) error { return start() }

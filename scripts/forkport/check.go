@@ -172,7 +172,7 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 					fmt.Fprintf(a.stderr, "forkport: cleaning up the bsd-paths leg: %v\n", err)
 				}
 			}()
-			t = goTestRun{tags: bsdPathsTag, env: b.env, fileLimit: macOSFileLimit}
+			t = goTestRun{tags: bsdPathsTag, env: b.env, limits: macOSLimits}
 		}
 		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, t, out)
 		prog.done()
@@ -298,12 +298,12 @@ func suiteDirs(a *app, suites []suite) string {
 }
 
 // goTestRun is how goTest runs the suite beyond the defaults: build tags,
-// an environment (nil: this process's) and a soft RLIMIT_NOFILE (0: this
+// an environment (nil: this process's) and soft limits (none: this
 // process's).
 type goTestRun struct {
-	tags      string
-	env       []string
-	fileLimit uint64
+	tags   string
+	env    []string
+	limits []softLimit
 }
 
 // goTest runs the suite with go test -json in the module root, writing the
@@ -329,7 +329,7 @@ func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern stri
 	cmd.Stdout = out
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err := withFileLimit(t.fileLimit, cmd.Start)
+	err := withLimits(t.limits, cmd.Start)
 	if err == nil {
 		err = cmd.Wait()
 	}

@@ -25,8 +25,8 @@ Flags:
                  windows/amd64, ...), or windows-wine: the Windows test
                  binaries under Wine, or bsd-paths: on Linux, the claims
                  built with -tags forkport_bsdpaths (macOS's code paths),
-                 TMPDIR behind a symlink, sh as bash and 256 open files,
-                 judged by darwin's expectations. macOS's leg is darwin
+                 TMPDIR behind a symlink, sh as bash, macOS's limits (256
+                 open files, ARG_MAX 1 MiB), judged by darwin's expectations. macOS's leg is darwin
                  ("macos" is taken as darwin)
   -subject S     procs (the default: the module's Go programs) or cpython
                  (their CPython twins: $FORKPORT_PYTHON, else python3 on PATH;
@@ -84,8 +84,8 @@ or with -leg windows-wine the packages' Windows test binaries under Wine
 (package internal/winleg; go run ./scripts/wineleg is the same leg without
 verdicts: every test, raw go test -json), or with -leg bsd-paths the same
 go test with -tags forkport_bsdpaths, TMPDIR behind a symlink, an sh that is
-bash and a soft limit of 256 open files (the README's "macOS simulated on
-Linux"). packages are directories of the
+bash and macOS's limits of open files and argument size (the README's
+"macOS simulated on Linux"). packages are directories of the
 module; ./..., like the go command, skips testdata and vendor directories and
 nested modules.
 `},

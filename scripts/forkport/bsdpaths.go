@@ -16,13 +16,14 @@ const bsdPathsTag = "forkport_bsdpaths"
 
 // bsdPaths is the rest of macOS the bsd-paths leg imitates, around one go
 // test run: TMPDIR behind a symlink, as macOS's /var/folders/.../T/ is
-// reached through /var, a symlink to /private/var (and with its trailing
-// slash, which os.TempDir keeps); and an sh on PATH that
-// is bash in POSIX mode (bash started as "sh"), as macOS's /bin/sh is,
-// where Debian's is dash; and macOS's limits of open files and argument
-// size (macOSLimits), set around starting go test. (Orphans go to PID 1 because the tag's
+// reached through /var, a symlink to /private/var, in a directory only its
+// user can enter, and with its trailing slash (which os.TempDir keeps);
+// and an sh on PATH that is bash, which started as "sh" runs in POSIX mode,
+// as macOS's /bin/sh does, where Debian's is dash. With macOSLimits, set
+// around starting go test. (Orphans go to PID 1 because the tag's
 // supervisor is no child subreaper; /proc is not read because the tag's
-// code has no path that reads it.)
+// code has no path that reads it; the test binaries take process
+// descriptors away themselves: testutil.ImitateMacOS.)
 type bsdPaths struct {
 	root string   // removed by close
 	env  []string // the go test run's environment

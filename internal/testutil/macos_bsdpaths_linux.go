@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,13 +48,5 @@ func ImitateMacOS() error {
 		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
 		{Code: unix.BPF_RET | unix.BPF_K, K: errno},
 	}
-	prog := unix.SockFprog{Len: uint16(len(insn)), Filter: &insn[0]}
-	// Safe: &prog is converted to uintptr in the call expression, the form
-	// that keeps it alive and unmoved for the call; the kernel copies the
-	// program and keeps no pointer to it.
-	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&prog)))
-	if e != 0 {
-		return os.NewSyscallError("seccomp", e)
-	}
-	return nil
+	return InstallSeccompFilter(insn)
 }

@@ -204,6 +204,8 @@
 // holds, the other differs) is skipped, saying so: that difference is
 // macOS's own behaviour, which Linux cannot show, so its verdict is "not
 // run" rather than a pass or a failure that would say nothing about macOS.
+// So is a claim whose script asks which OS runs it ([darwin], [!linux]):
+// testscript's answer is linux.
 //
 // # Forks through a pool
 //

@@ -4,6 +4,9 @@ package procstest
 
 import (
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 
 	"github.com/forkport/forkport/internal/claims"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -20,13 +23,46 @@ const expectOS = "darwin"
 // macOS's own behaviour (its kernel, its libc, its CPython), which the
 // simulation does not have, so a pass or a failure here would say nothing
 // about macOS. Such a claim is skipped with this reason: "not run".
+//
+// A script that asks testscript which OS runs it ([darwin], [!linux], ...)
+// is skipped too: testscript answers linux here, so the script would check
+// what it checks on Linux under macOS's verdict.
 func notImitated(c *claims.Claim, subject string) string {
 	d, okd := c.ExpectFor(subject, "darwin")
 	l, okl := c.ExpectFor(subject, "linux")
-	if !okd || !okl || d.Outcome == l.Outcome {
-		return ""
+	if okd && okl && d.Outcome != l.Outcome {
+		return fmt.Sprintf("bsd-paths: Linux cannot imitate what this claim expects of macOS (darwin: %s; linux: %s)", d, l)
 	}
-	return fmt.Sprintf("bsd-paths: Linux cannot imitate what this claim expects of macOS (darwin: %s; linux: %s)", d, l)
+	if n, cond := asksTheOS(c.File); cond != "" {
+		return fmt.Sprintf("bsd-paths: the script asks which OS runs it (%s, line %d), and testscript answers linux here", cond, n)
+	}
+	return ""
+}
+
+// osCondition is a script condition that names Linux or macOS.
+var osCondition = regexp.MustCompile(`\[!?(darwin|linux)\]`)
+
+// asksTheOS returns the first line of file's script (before its first
+// archive file) with a condition naming darwin or linux, and the
+// condition; 0 and "" when there is none, or the file cannot be read (the
+// claim's run says why).
+func asksTheOS(file string) (int, string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0, ""
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "-- ") && strings.HasSuffix(strings.TrimSpace(line), " --") {
+			break
+		}
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if m := osCondition.FindString(line); m != "" {
+			return i + 1, m
+		}
+	}
+	return 0, ""
 }
 
 // bsdPathsEnv is set to 1 in every script's environment in a

@@ -4,6 +4,7 @@ package procstest
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -45,9 +46,15 @@ var osCondition = regexp.MustCompile(`\[!?(darwin|linux)\]`)
 // asksTheOS returns the first line of file's script (before its first
 // archive file) with a condition naming darwin or linux, and the
 // condition; 0 and "" when there is none, or the file cannot be read (the
-// claim's run says why).
+// claim's run says why). It reads at most claims.MaxSize bytes, as the
+// claim's parser does.
 func asksTheOS(file string) (int, string) {
-	data, err := os.ReadFile(file)
+	f, err := os.Open(file)
+	if err != nil {
+		return 0, ""
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, claims.MaxSize))
 	if err != nil {
 		return 0, ""
 	}

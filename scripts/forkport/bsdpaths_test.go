@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"go/ast"
 	"go/build"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,23 +22,42 @@ import (
 )
 
 // TestBSDPathsReadNoProc: the code a forkport_bsdpaths build compiles on
-// Linux in place of its Linux paths (procs, the probes, the leak check,
-// procstest, testutil) names no /proc path, as macOS has none: every
-// string literal of its non-test files is checked. The files the tag
-// selects are checked too, so that a change in the build lines cannot make
-// the check look at the Linux files instead.
+// Linux (every package of the module but scripts/bench, whose machine
+// description reads /proc/cpuinfo and which the leg does not run) names no
+// /proc path, as macOS has none: every string literal of its non-test
+// files is checked. The files the tag selects are checked too, so that a
+// change in the build lines cannot make the check look at the Linux files
+// instead.
 func TestBSDPathsReadNoProc(t *testing.T) {
 	ctx := build.Default
 	ctx.GOOS, ctx.GOARCH, ctx.CgoEnabled = "linux", "amd64", false
 	ctx.BuildTags = []string{bsdPathsTag}
+	root := filepath.Join("..", "..")
+	var dirs []string
+	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		switch name := d.Name(); {
+		case rel == filepath.Join("scripts", "bench"), name == "testdata", name == "out", p != root && strings.HasPrefix(name, "."):
+			return filepath.SkipDir
+		}
+		dirs = append(dirs, filepath.ToSlash(rel))
+		return nil
+	}))
 	selected := map[string]bool{}
 	var found []string
-	for _, dir := range []string{"procs", "procs/procstest", "internal/probe", "internal/leakcheck", "internal/testutil"} {
-		pkg, err := ctx.ImportDir(filepath.Join("..", "..", filepath.FromSlash(dir)), 0)
+	for _, dir := range dirs {
+		pkg, err := ctx.ImportDir(filepath.Join(root, filepath.FromSlash(dir)), 0)
+		var none *build.NoGoError
+		if errors.As(err, &none) {
+			continue
+		}
 		require.NoError(t, err, dir)
 		fset := token.NewFileSet()
 		for _, name := range pkg.GoFiles {
-			selected[dir+"/"+name] = true
+			selected[path.Join(dir, name)] = true
 			f, err := parser.ParseFile(fset, filepath.Join(pkg.Dir, name), nil, parser.SkipObjectResolution)
 			require.NoError(t, err)
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -50,6 +72,7 @@ func TestBSDPathsReadNoProc(t *testing.T) {
 			})
 		}
 	}
+	require.Contains(t, dirs, "procs/procstest")
 	assert.Empty(t, found, "/proc in the code a %s build runs", bsdPathsTag)
 	for file, want := range map[string]bool{
 		"procs/handoff_other_unix.go":           true,

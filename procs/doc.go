@@ -129,7 +129,12 @@
 //     channel, so only the parent writes on it, and the fingerprint the
 //     parent writes covers its executable file, so an honest parent
 //     running another file is still refused, as another build. Fork works
-//     after such a drop.
+//     after such a drop. Elsewhere Fork starts the executable by its path
+//     (there is no /proc/self/exe), so after a drop the new user must be
+//     able to execute that file and search every directory above it, or
+//     Fork fails with an error wrapping fs.ErrPermission: a test binary
+//     that go test built under macOS's TMPDIR (mode 0700) cannot fork once
+//     it has dropped to nobody.
 //   - The state's header carries the nonce and a fingerprint of the build:
 //     the Go version, the executable file's identity (size, modification
 //     time, and device and inode on Unix) and the layout of every copied

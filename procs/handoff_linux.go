@@ -1,3 +1,5 @@
+//go:build !forkport_bsdpaths
+
 package procs
 
 import (
@@ -15,6 +17,11 @@ import (
 // through /proc, which stays the same file when the one on disk is
 // replaced (an upgrade) or deleted.
 func selfExe() (string, error) { return "/proc/self/exe", nil }
+
+// selfExeByPath reports whether selfExe names the executable by its path,
+// which a process that changed its user must still be able to reach: not
+// here (/proc/self/exe is reached whatever the directories above it).
+const selfExeByPath = false
 
 // checkParent checks that this process's parent is pid and runs the same
 // executable file (device and inode, through /proc, so a renamed or
@@ -48,17 +55,6 @@ func checkParent(pid int) error {
 		return fmt.Errorf("the parent, process %d, runs another executable than this one: %w", pid, fs.ErrPermission)
 	}
 	return nil
-}
-
-// channelMaker returns the PID of the process that made the socketpair fd
-// is one end of: SO_PEERCRED on a socketpair reports the credentials its
-// maker had when it called socketpair(2), whoever holds the other end now.
-func channelMaker(fd int) (int, error) {
-	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
-	if err != nil {
-		return 0, os.NewSyscallError("getsockopt SO_PEERCRED", err)
-	}
-	return int(cred.Pid), nil
 }
 
 // recvmsgFlags are the flags a pre-started child receives its files with:

@@ -1,3 +1,5 @@
+//go:build !forkport_bsdpaths
+
 package procs_test
 
 import (

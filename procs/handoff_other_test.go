@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux || forkport_bsdpaths
 
 package procs_test
 

@@ -1,19 +1,24 @@
-//go:build unix && !linux
+//go:build (unix && !linux) || (linux && forkport_bsdpaths)
 
 package procs
 
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"syscall"
 )
 
 // selfExe is the program Fork starts: the executable's path, as the OS
-// reported it when the program started. If the file there has been replaced
-// since, the child is another build and refuses the state (see
-// fingerprint); if it has been deleted, Fork fails with fs.ErrNotExist.
-func selfExe() (string, error) { return os.Executable() }
+// reported it when the program started (startPath). If the file there has
+// been replaced since, the child is another build and refuses the state
+// (see fingerprint); if it has been deleted, Fork fails with
+// fs.ErrNotExist.
+func selfExe() (string, error) { return startPath() }
+
+// selfExeByPath reports whether selfExe names the executable by its path,
+// which a process that changed its user must still be able to reach
+// (search every directory above it, execute the file): here it does.
+const selfExeByPath = true
 
 // checkParent checks that this process's parent is pid. Fork waits for the
 // child's answer, so the parent is alive (and its PID its own) while it is

@@ -57,6 +57,10 @@ type report struct {
 var binDir string
 
 func TestMain(m *testing.M) {
+	if err := testutil.ImitateMacOS(); err != nil { // forkport_bsdpaths only
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "fork-before-init" {
 		// procs.Init deliberately not called yet.
 		_, err := procs.Fork("report")

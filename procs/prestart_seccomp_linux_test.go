@@ -1,11 +1,13 @@
+//go:build !forkport_bsdpaths
+
 package procs_test
 
 import (
 	"os"
 	"strings"
 	"testing"
-	"unsafe"
 
+	"github.com/forkport/forkport/internal/testutil"
 	"github.com/forkport/forkport/procs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,16 +36,7 @@ func init() {
 // seccomp filter that allows every system call: it changes nothing the
 // process can do, but a child inherits it, and /proc/self/status counts it.
 func allowAllSeccompFilter() error {
-	insn := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
-	prog := unix.SockFprog{Len: uint16(len(insn)), Filter: &insn[0]}
-	// Safe: &prog is converted to uintptr in the call expression, the form
-	// that keeps it alive and unmoved for the call; the kernel copies the
-	// program (which insn keeps alive) and keeps no pointer to either.
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&prog)))
-	if errno != 0 {
-		return os.NewSyscallError("seccomp", errno)
-	}
-	return nil
+	return testutil.InstallSeccompFilter([]unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}})
 }
 
 // TestPrestartNotUsedAfterAStackedSeccompFilter: a filter added after

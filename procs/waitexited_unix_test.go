@@ -1,4 +1,4 @@
-//go:build unix && !linux
+//go:build (unix && !linux) || (linux && forkport_bsdpaths)
 
 package procs_test
 

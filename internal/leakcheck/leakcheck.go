@@ -2,6 +2,10 @@
 // the test binary that are still running or were never reaped (zombies), and,
 // on Linux, any process still carrying the run's environment tag, wherever it
 // was reparented. TestMain functions use Main to fail a run that leaks.
+//
+// On macOS, and on Linux built with the tag forkport_bsdpaths (which takes
+// macOS's paths), the children come from ps(1) and Tagged is unsupported: /proc
+// is not read.
 package leakcheck
 
 import (

@@ -21,7 +21,9 @@ import (
 //
 // On Linux Run is also a child subreaper (PR_SET_CHILD_SUBREAPER): orphans
 // of the tree are reparented to it, it reaps them, and -print-pid lets a
-// script compare an orphan's new parent with it.
+// script compare an orphan's new parent with it. Not in a
+// forkport_bsdpaths build: there, as on macOS, orphans go to PID 1 and Run
+// waits for them through the output pipes only.
 func Run(args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 2*time.Minute, "kill the whole tree after this long")

@@ -1,3 +1,5 @@
+//go:build !forkport_bsdpaths
+
 package probe
 
 import (
@@ -7,8 +9,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP}
 
 // becomeSubreaper makes this process the parent of its tree's orphans.
 func becomeSubreaper() error {

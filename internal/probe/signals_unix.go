@@ -1,4 +1,4 @@
-//go:build unix && !linux
+//go:build unix
 
 package probe
 
@@ -7,4 +7,5 @@ import (
 	"syscall"
 )
 
+// stopSignals are the signals on which Run kills the tree it supervises.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP}

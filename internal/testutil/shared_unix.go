@@ -39,6 +39,15 @@ func SharedTempDir(t testing.TB) string {
 	return ""
 }
 
+// RunnableByAll reports whether any user can execute the file at path:
+// every directory above it (symbolic links resolved) is searchable by all,
+// and the file is executable by all (o+x). A test that runs a program as
+// another user after a privilege drop needs it.
+func RunnableByAll(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().Perm()&0o001 != 0 && searchableByAll(filepath.Dir(path))
+}
+
 // searchableByAll reports whether every directory from / down to dir
 // (symbolic links resolved) lets any user search it.
 func searchableByAll(dir string) bool {

@@ -23,6 +23,14 @@ type LegInfo struct {
 	SubjectVersion string
 }
 
+// BSDPaths reports whether l is the bsd-paths leg (with any subject): macOS
+// simulated on Linux.
+func (l LegInfo) BSDPaths() bool {
+	base, _, _ := strings.Cut(l.Name, " ")
+	base, _, _ = strings.Cut(base, "/")
+	return base == BSDPathsLeg
+}
+
 // subject is l.Subject, claims.Procs when empty.
 func (l LegInfo) subject() string {
 	if l.Subject == "" {
@@ -39,12 +47,18 @@ var subjectRE = regexp.MustCompile(`^(procs|cpython)([0-9]+(?:\.[0-9]+)*)?$`)
 // Wine.
 const WineLeg = "windows-wine"
 
+// BSDPathsLeg is the name of the leg that runs the claims on Linux built
+// with the forkport_bsdpaths tag (the macOS and BSD code paths) and with
+// what else of macOS Linux can imitate: judged by the darwin expectations.
+const BSDPathsLeg = "bsd-paths"
+
 // LegNames lists the leg names ParseLeg accepts, without the optional /ARCH.
-var LegNames = []string{"linux", "darwin", "windows", WineLeg}
+var LegNames = []string{"linux", "darwin", "windows", WineLeg, BSDPathsLeg}
 
 var archRE = regexp.MustCompile(`^[a-z0-9]+$`)
 
-// ParseLeg parses a leg name: linux, darwin, windows or windows-wine, or
+// ParseLeg parses a leg name: linux, darwin, windows, windows-wine or
+// bsd-paths (whose OS is darwin), or
 // another GOOS that claims may state (freebsd, ...), optionally followed by
 // /GOARCH ("linux/amd64"); "macos" is taken for darwin. A subject may
 // follow after a space: "linux/amd64 cpython3.11" is the CPython subject
@@ -86,11 +100,13 @@ func parseLeg(name string) (LegInfo, error) {
 	case "linux", "darwin", "windows":
 	case WineLeg:
 		leg.OS, leg.Wine = "windows", true
+	case BSDPathsLeg:
+		leg.OS = "darwin"
 	default:
 		if claims.ValidOS(base) {
 			break
 		}
-		return LegInfo{}, fmt.Errorf("unknown leg %q (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)", name)
+		return LegInfo{}, fmt.Errorf("unknown leg %q (want linux, darwin, windows, windows-wine, bsd-paths or another GOOS, optionally with /GOARCH)", name)
 	}
 	if hasArch {
 		leg.Name += "/" + arch
@@ -105,6 +121,7 @@ var (
 		"darwin": "darwin", "macos": "darwin", "mac": "darwin", "osx": "darwin",
 		"windows": "windows", "win": "windows",
 		"wine": WineLeg,
+		"bsd":  BSDPathsLeg,
 	}
 	archTokens = map[string]string{"amd64": "amd64", "x64": "amd64", "arm64": "arm64", "386": "386"}
 )
@@ -112,7 +129,8 @@ var (
 // LegFromFileName infers the leg of a raw `go test -json` file from its
 // name, like CI's artifacts: results-windows-latest-gostable.json is
 // windows, results-ubuntu-latest.json linux, results-macos-14-arm64.json
-// darwin/arm64, anything naming wine windows-wine.
+// darwin/arm64, anything naming wine windows-wine, bsd-paths.json (any name
+// with the word bsd, as against freebsd) bsd-paths.
 func LegFromFileName(path string) (LegInfo, error) {
 	base := strings.ToLower(filepath.Base(path))
 	var found, arch, subject string

@@ -175,7 +175,8 @@
 //
 //   - Linux: the tree is a process group; run is also a child subreaper, so
 //     orphans are reparented to it, reaped by it, and their new parent PID
-//     is run's (-print-pid).
+//     is run's (-print-pid). Not in a forkport_bsdpaths build (below),
+//     where run is as on macOS.
 //   - macOS and the other Unix systems: a process group; orphans are
 //     reparented to launchd or init (PID 1), and run waits for them through
 //     the output pipes they hold.
@@ -187,6 +188,24 @@
 // started is still running or was never waited for: children of the test
 // binary everywhere, and on Linux any process carrying the run's
 // environment tag, wherever it was reparented.
+//
+// # macOS simulated on Linux
+//
+// Built with the tag forkport_bsdpaths on Linux (go test -tags
+// forkport_bsdpaths, or forkport -leg bsd-paths), procs, run and the leak
+// check take their macOS and BSD code paths wherever those use only calls
+// Linux has (the README's "macOS simulated on Linux" lists them, and what
+// stays out), and Run treats the scripts as macOS's: [holds] and [differs]
+// follow each claim's darwin expectation, which procstest logs as the one
+// the script ran against, and FORKPORT_BSDPATHS=1 in every script's
+// environment sends programs without build tags (the Python probes) down
+// their macOS paths. Main first takes process descriptors away from the
+// test binary and all it starts (testutil.ImitateMacOS: macOS has none). A claim whose darwin and linux outcomes part (one
+// holds, the other differs) is skipped, saying so: that difference is
+// macOS's own behaviour, which Linux cannot show, so its verdict is "not
+// run" rather than a pass or a failure that would say nothing about macOS.
+// So is a claim whose script asks which OS runs it ([darwin], [!linux]):
+// testscript's answer is linux.
 //
 // # Forks through a pool
 //

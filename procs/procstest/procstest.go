@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -48,6 +47,10 @@ var mainRan atomic.Bool
 // A command named "run" (the supervisor's name), an empty name or one with a
 // path separator is an error: Main prints one line and exits with status 2.
 func Main(m *testing.M, commands map[string]func() int) {
+	if err := testutil.ImitateMacOS(); err != nil { // forkport_bsdpaths only
+		fmt.Fprintln(os.Stderr, "procstest.Main:", err)
+		os.Exit(2)
+	}
 	procs.Init()
 	cmds, err := withSupervisor(commands)
 	if err != nil {
@@ -273,8 +276,11 @@ func (f claimFile) setup(subject string, user func(*testscript.Env) error) func(
 		if err := c.Agrees(); err != nil {
 			return err
 		}
-		if e, ok := c.ExpectFor(subject, runtime.GOOS); ok {
-			env.T().Log(claims.RanAgainst(subject, runtime.GOOS, e.Outcome))
+		if why := notImitated(c, subject); why != "" {
+			env.T().Skip(why)
+		}
+		if e, ok := c.ExpectFor(subject, expectOS); ok {
+			env.T().Log(claims.RanAgainst(subject, expectOS, e.Outcome))
 		}
 		setup(env)
 		if user != nil {
@@ -297,10 +303,10 @@ func (f claimFile) condition(subject string, user func(string) (bool, error)) fu
 			if f.claim == nil {
 				return false, f.err
 			}
-			e, ok := f.claim.ExpectFor(subject, runtime.GOOS)
+			e, ok := f.claim.ExpectFor(subject, expectOS)
 			if !ok {
 				return false, fmt.Errorf("[%s]: claim %s states nothing for %s on %s: add \"%s: holds\" or \"%s: differs — reason\" to it: %w",
-					cond, f.claim.ID, subject, runtime.GOOS, runtime.GOOS, runtime.GOOS, fs.ErrNotExist)
+					cond, f.claim.ID, subject, expectOS, expectOS, expectOS, fs.ErrNotExist)
 			}
 			return string(e.Outcome) == cond, nil
 		}
@@ -364,4 +370,5 @@ func setup(env *testscript.Env) {
 	if tag := leakcheck.TagValue(); tag != "" {
 		env.Setenv(leakcheck.TagEnv, tag)
 	}
+	setupOS(env)
 }

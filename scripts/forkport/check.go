@@ -173,7 +173,21 @@ func (a *app) runLeg(ctx context.Context, o checkOptions, filter *regexp.Regexp)
 			return nil, fmt.Errorf("the windows-wine leg failed: %v", err)
 		}
 	} else {
-		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, o.count, out)
+		var t goTestRun
+		if info.BSDPaths() {
+			b, err := newBSDPaths(os.Environ())
+			if err != nil {
+				prog.done()
+				return nil, err
+			}
+			defer func() {
+				if err := b.close(); err != nil {
+					fmt.Fprintf(a.stderr, "forkport: cleaning up the bsd-paths leg: %v\n", err)
+				}
+			}()
+			t = goTestRun{tags: bsdPathsTag, env: b.env, limits: macOSLimits}
+		}
+		prob, err := a.goTest(ctx, m, pkgs, pattern, o.timeout, o.count, t, out)
 		prog.done()
 		if err != nil {
 			return nil, err
@@ -228,6 +242,15 @@ func (a *app) hostLeg(m *module, name string, cs []*claims.Claim) (verdict.LegIn
 	switch {
 	case info.Wine:
 		info.Arch = "amd64" // winleg builds windows/amd64 test binaries
+		return info, nil
+	case info.BSDPaths():
+		if m.goos != "linux" {
+			return info, fmt.Errorf("the %s leg runs on Linux only (it simulates macOS there), not on %s", verdict.BSDPathsLeg, host)
+		}
+		if info.Arch != "" && info.Arch != m.goarch {
+			return info, fmt.Errorf("cannot run leg %s on this machine (%s)", name, host)
+		}
+		info.Arch = m.goarch
 		return info, nil
 	case info.OS != m.goos || (info.Arch != "" && info.Arch != m.goarch):
 		if info.Name != name { // macos
@@ -287,14 +310,27 @@ func suiteDirs(a *app, suites []suite) string {
 	return strings.Join(dirs, ", ")
 }
 
+// goTestRun is how goTest runs the suite beyond the defaults: build tags,
+// an environment (nil: this process's) and soft limits (none: this
+// process's).
+type goTestRun struct {
+	tags   string
+	env    []string
+	limits []softLimit
+}
+
 // goTest runs the suite with go test -json in the module root, each test
 // count times in one test binary, writing the stream to out. A run that ends in failure with nothing in the stream to
 // say why (the go command itself failed) comes back as a fatal problem
 // with its standard error.
-func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern string, timeout time.Duration, count int, out io.Writer) (*verdict.Problem, error) {
-	args := append([]string{"test", "-json", "-count=" + strconv.Itoa(count), "-run", pattern, "-timeout", timeout.String()}, pkgs...)
-	cmd := exec.CommandContext(ctx, m.goCmd, args...)
+func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern string, timeout time.Duration, count int, t goTestRun, out io.Writer) (*verdict.Problem, error) {
+	args := []string{"test", "-json", "-count=" + strconv.Itoa(count), "-run", pattern, "-timeout", timeout.String()}
+	if t.tags != "" {
+		args = append(args, "-tags", t.tags)
+	}
+	cmd := exec.CommandContext(ctx, m.goCmd, append(args, pkgs...)...)
 	cmd.Dir = m.root
+	cmd.Env = t.env
 	// Interrupted: let go test stop its test binary, then insist.
 	cmd.Cancel = func() error {
 		if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -306,7 +342,10 @@ func (a *app) goTest(ctx context.Context, m *module, pkgs []string, pattern stri
 	cmd.Stdout = out
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err := cmd.Run()
+	err := withLimits(t.limits, cmd.Start)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -400,8 +439,8 @@ func rejudged(leg *verdict.Leg, m *verdict.Matrix) *verdict.Leg {
 }
 
 // checkLegName checks that a leg document is the leg the command line
-// names, if it names one: the same OS, Wine or not, and arch if both give
-// one.
+// names, if it names one: the same OS, Wine or not, bsd-paths or not, and
+// arch if both give one.
 func checkLegName(path string, l *verdict.Leg, name string) error {
 	if name == "" {
 		return nil
@@ -410,7 +449,7 @@ func checkLegName(path string, l *verdict.Leg, name string) error {
 	if err != nil {
 		return err
 	}
-	if want.OS != l.OS || want.Wine != l.Wine || want.Arch != "" && l.Arch != "" && want.Arch != l.Arch ||
+	if want.OS != l.OS || want.Wine != l.Wine || want.BSDPaths() != l.Info().BSDPaths() || want.Arch != "" && l.Arch != "" && want.Arch != l.Arch ||
 		want.Subject != "" && want.Subject != l.Subject {
 		return fmt.Errorf("%s is the %s leg, not %s", path, l.Leg, name)
 	}

@@ -10,7 +10,7 @@ import (
 const usage = `usage: forkport [flags] [packages]     check the module's claims on this machine
        forkport merge [flags] FILE...  merge saved legs into one claims x OS matrix
        forkport readme [flags]         rewrite README.md's generated blocks
-       forkport help [TOPIC]           TOPIC: claims, verdicts, merge, readme, json, exit
+       forkport help [TOPIC]           TOPIC: claims, legs, verdicts, merge, readme, json, exit
 
 forkport runs the portability claims of the Go module it is run in (the
 testscript files of its tests that call procstest.Run with a constant
@@ -22,9 +22,8 @@ Flags:
   -run REGEXP    check only the claims whose id matches REGEXP
                  (-run=REGEXP when it starts with "-")
   -leg NAME      this machine's leg (the default: linux/amd64, darwin/arm64,
-                 windows/amd64, ...), or windows-wine: the Windows test
-                 binaries under Wine. macOS's leg is darwin ("macos" is taken
-                 as darwin)
+                 windows/amd64, ...; "macos" is taken as darwin), windows-wine
+                 or bsd-paths (forkport help legs)
   -subject S     procs (the default: the module's Go programs) or cpython
                  (their CPython twins: $FORKPORT_PYTHON, else python3 on PATH;
                  the leg is then named "linux/amd64 cpython3.11")
@@ -46,6 +45,7 @@ Examples:
   go run ./scripts/forkport -leg windows-wine -install -json out/wine.json
   go run ./scripts/forkport -subject cpython -json out/linux-cpython.json
   go run ./scripts/forkport -count 5                # flaky or stable?
+  go run ./scripts/forkport -leg bsd-paths -json out/bsd-paths.json
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
 
 Exit status: 0 when no claim is broken or flaky, 1 when one is (or the run
@@ -83,9 +83,30 @@ forkport runs, from the module root (go env GOMOD),
 N being -count (1 by default),
 or with -leg windows-wine the packages' Windows test binaries under Wine
 (package internal/winleg; go run ./scripts/wineleg is the same leg without
-verdicts: every test, raw go test -json). packages are directories of the
+verdicts: every test, raw go test -json), or with -leg bsd-paths the same
+go test with -tags forkport_bsdpaths, TMPDIR behind a symlink, an sh that is
+bash and macOS's limits of open files and argument size (the README's
+"macOS simulated on Linux"). packages are directories of the
 module; ./..., like the go command, skips testdata and vendor directories and
 nested modules.
+`},
+	{"legs", `Legs
+
+A leg is one column of the claims x OS matrix: where the claims ran, and
+whose expectations judge them.
+  linux, darwin, windows[/GOARCH]
+                 this machine, judged by its OS's expectations (the default;
+                 "macos" is taken as darwin)
+  windows-wine   on Linux: the packages' Windows test binaries under Wine,
+                 judged by windows's expectations and the claims' "wine:"
+                 lines (go run ./scripts/wineleg: the same run, raw)
+  bsd-paths      on Linux: go test -tags forkport_bsdpaths (the macOS/BSD code
+                 paths wherever they use calls Linux has), TMPDIR behind a
+                 symlink, an sh that is bash, macOS's limits (256 open files,
+                 ARG_MAX 1 MiB), no process descriptors, judged by darwin's
+                 expectations; a claim Linux cannot imitate is not run, with
+                 the reason (README: "macOS simulated on Linux")
+-subject cpython runs the claims' CPython twins on any of them.
 `},
 	{"verdicts", `Verdicts
 
@@ -125,7 +146,7 @@ stream (CI's results-<os>-....json; gotestsum --jsonfile), and prints one
 matrix: claims as rows, legs as columns, then what is broken or not run, and
 each leg's problems. A raw stream's leg is named by writing the argument as
 LEG=FILE, by -leg (one raw file only), or by its file name (ubuntu/linux,
-macos/darwin, windows, wine). Claim headers come from the module's claim
+macos/darwin, windows, wine, bsd: bsd-paths). Claim headers come from the module's claim
 directories (or -claims DIR, run by TestScripts), so every leg is judged
 against the current expectations; a leg missing a claim shows "not run".
 

@@ -7,7 +7,7 @@
 // legs' results into one matrix and keeps the README's generated blocks up
 // to date. Run `go run github.com/forkport/forkport/scripts/forkport -h`
 // for the usage (the text of usage in help.go), and `forkport help TOPIC`
-// for the rest: claims, verdicts, merge, readme, json, exit.
+// for the rest: claims, legs, verdicts, merge, readme, json, exit.
 package main
 
 //go:generate go run . readme -w -claims-only

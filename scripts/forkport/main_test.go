@@ -587,7 +587,7 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name: "unknown leg", args: []string{"-leg", "beos"},
-			want: "forkport: unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
+			want: "forkport: unknown leg \"beos\" (want linux, darwin, windows, windows-wine, bsd-paths or another GOOS, optionally with /GOARCH)\n",
 		},
 		{
 			name:  "unsupported host",
@@ -661,7 +661,7 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name: "merge of an unknown leg", args: []string{"merge", "beos=" + fixtureStream("linux-pass.json")},
-			want: "forkport: beos=" + fixtureStream("linux-pass.json") + ": unknown leg \"beos\" (want linux, darwin, windows, windows-wine or another GOOS, optionally with /GOARCH)\n",
+			want: "forkport: beos=" + fixtureStream("linux-pass.json") + ": unknown leg \"beos\" (want linux, darwin, windows, windows-wine, bsd-paths or another GOOS, optionally with /GOARCH)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -738,7 +738,7 @@ func TestHelp(t *testing.T) {
 
 	h := newHarness(t, testModule(t, ""), "", 0)
 	assert.Equal(t, exitError, h.run("help", "nope"))
-	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, verdicts, merge, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
+	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, legs, verdicts, merge, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
 	assert.Equal(t, exitError, h.run("help", "merge", "json"))
 	assert.Empty(t, h.stdout.String())
 }

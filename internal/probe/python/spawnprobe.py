@@ -49,9 +49,9 @@ def wait_exited_not_reaped(n):
     if sys.platform == "win32":
         import _winapi
         _winapi.WaitForSingleObject(n, _winapi.INFINITE)
-    elif sys.platform.startswith("linux"):
+    elif sys.platform.startswith("linux") and os.environ.get("FORKPORT_BSDPATHS") != "1":
         os.waitid(os.P_PID, n, os.WEXITED | os.WNOWAIT)
-    else:  # macOS: poll ps until the child shows as a zombie
+    else:  # macOS (and the bsd-paths leg): poll ps until the child shows as a zombie
         while True:
             st = subprocess.run(["ps", "-o", "stat=", "-p", str(n)],
                                 capture_output=True, text=True).stdout.strip()

@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 
-LINUX = sys.platform.startswith("linux")
+# The Linux paths (waitid, /proc), except on the bsd-paths leg
+# (FORKPORT_BSDPATHS=1): there Linux takes macOS's, ps.
+LINUX = sys.platform.startswith("linux") and os.environ.get("FORKPORT_BSDPATHS") != "1"
 
 
 def ps_state(pid):

@@ -1,3 +1,5 @@
+//go:build darwin || (linux && forkport_bsdpaths)
+
 package probe
 
 import (

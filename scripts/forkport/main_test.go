@@ -681,7 +681,7 @@ func TestHelp(t *testing.T) {
 	}{
 		{[]string{"-h"}, usage}, {[]string{"-help"}, usage}, {[]string{"--help"}, usage}, {[]string{"help"}, usage},
 		{[]string{"-run", "x", "-h"}, usage},
-		{[]string{"merge", "-h"}, topic("merge")}, {[]string{"readme", "-h"}, topic("readme")},
+		{[]string{"merge", "-h"}, topic("merge")}, {[]string{"readme", "-h"}, topic("readme")}, {[]string{"page", "-h"}, topic("page")},
 	}
 	for _, tt := range helpTopics {
 		tests = append(tests, struct {
@@ -704,7 +704,7 @@ func TestHelp(t *testing.T) {
 
 	h := newHarness(t, testModule(t, ""), "", 0)
 	assert.Equal(t, exitError, h.run("help", "nope"))
-	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, verdicts, merge, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
+	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, verdicts, merge, page, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
 	assert.Equal(t, exitError, h.run("help", "merge", "json"))
 	assert.Empty(t, h.stdout.String())
 }

@@ -34,6 +34,10 @@ const HistoryExt = ".json"
 // names its file and wraps fs.ErrInvalid (or the fs.ErrNotExist of a
 // missing directory). The runs come oldest first.
 func ReadHistory(dir string) ([]*verdict.Matrix, error) {
+	return readHistory(dir, MaxHistoryRuns, MaxHistoryBytes)
+}
+
+func readHistory(dir string, maxRuns int, maxBytes int64) ([]*verdict.Matrix, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if pe, ok := err.(*fs.PathError); ok {
@@ -56,15 +60,15 @@ func ReadHistory(dir string) ([]*verdict.Matrix, error) {
 		if !e.Type().IsRegular() {
 			return nil, fmt.Errorf("history %s: not a regular file (%s): %w", path, kind(e.Type()), fs.ErrInvalid)
 		}
-		if len(runs) == MaxHistoryRuns {
-			return nil, fmt.Errorf("history %s: more than %d %s files: %w", dir, MaxHistoryRuns, HistoryExt, fs.ErrInvalid)
+		if len(runs) == maxRuns {
+			return nil, fmt.Errorf("history %s: more than %d %s files: %w", dir, maxRuns, HistoryExt, fs.ErrInvalid)
 		}
 		info, err := e.Info()
 		if err != nil {
 			return nil, fmt.Errorf("history %s: %w", path, wrapSentinel(err))
 		}
-		if total += info.Size(); total > MaxHistoryBytes {
-			return nil, fmt.Errorf("history %s: its %s files hold more than %d bytes: %w", dir, HistoryExt, int64(MaxHistoryBytes), fs.ErrInvalid)
+		if total += info.Size(); total > maxBytes {
+			return nil, fmt.Errorf("history %s: its %s files hold more than %d bytes: %w", dir, HistoryExt, maxBytes, fs.ErrInvalid)
 		}
 		m, err := readMatrixFile(path)
 		if err != nil {

@@ -205,7 +205,9 @@ func (s *Site) view() *view {
 			}
 			switch c.Verdict {
 			case verdict.Flaky:
-				cv.Text = p(verdictTally(c.Runs))
+				if tally := verdictTally(c.Runs); tally != "" {
+					cv.Text = p(tally)
+				}
 				fallthrough
 			case verdict.Broken, verdict.NotRun:
 				rv.Problem = true

@@ -42,17 +42,10 @@ func readMatrix(r io.Reader, limit int64) (*Matrix, error) {
 	if len(trimmed) == 0 {
 		return nil, invalidf("empty file")
 	}
-	var head struct {
-		Format *string `json:"format"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if trimmed[0] != '{' || dec.Decode(&head) != nil || head.Format == nil {
+	format := DocumentFormat(trimmed)
+	if format == "" {
 		first, _, _ := bytes.Cut(trimmed, []byte("\n"))
 		return nil, invalidf("not a merged document (forkport merge -format json): it begins %q", truncate(string(bytes.TrimSpace(first)), 60))
-	}
-	format := *head.Format
-	if dec.More() {
-		return nil, invalidf("%s document followed by more data", truncate(format, 40))
 	}
 	switch {
 	case IsMatrixFormat(format):
@@ -64,8 +57,12 @@ func readMatrix(r io.Reader, limit int64) (*Matrix, error) {
 		return nil, invalidf("unknown format %q (want a merged document: %s)", truncate(format, 40), strings.Join(MatrixFormats, " or "))
 	}
 	var m Matrix
-	if err := json.Unmarshal(trimmed, &m); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(&m); err != nil {
 		return nil, invalidf("bad %s document: %v", format, err)
+	}
+	if dec.More() {
+		return nil, invalidf("%s document followed by more data", format)
 	}
 	if err := m.check(); err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func TestReadMatrixRefusesBadInput(t *testing.T) {
 		{"not JSON", "PASS\n", `not a merged document (forkport merge -format json): it begins "PASS"`},
 		{"no format", `{"legs": []}`, "not a merged document"},
 		{"a JSON array", `[1, 2]`, "not a merged document"},
-		{"truncated", `{"format": "forkport.matrix/v1", "legs": [`, "not a merged document"},
+		{"truncated", `{"format": "forkport.matrix/v1", "legs": [`, "bad forkport.matrix/v1 document: unexpected EOF"},
 		{"more data", `{"format": "forkport.matrix/v1"} {}`, "followed by more data"},
 		{"a leg document", `{"format": "forkport.leg/v1", "leg": "linux"}`, "a leg document (forkport.leg/v1), not a merged one"},
 		{"a newer version", `{"format": "forkport.matrix/v9"}`, `unsupported matrix format "forkport.matrix/v9"`},

@@ -41,8 +41,9 @@ func (a *app) page(ctx context.Context, args []string) error {
 		}
 	}
 
-	// Each FILE is read once: a merged document is kept here, anything
-	// else goes to merge's reading of legs.
+	// Each FILE is read once: a merged document (of any version: ReadMatrix
+	// says which it reads) is kept here, anything else goes to merge's
+	// reading of legs.
 	var docs []*verdict.Matrix
 	read := func(file string) (verdict.Input, error) {
 		f, err := a.openInput(file)
@@ -54,7 +55,7 @@ func (a *app) page(ctx context.Context, args []string) error {
 		if err != nil {
 			return verdict.Input{}, fmt.Errorf("%s: %w", file, err)
 		}
-		if verdict.IsMatrixFormat(verdict.DocumentFormat(data)) {
+		if strings.HasPrefix(verdict.DocumentFormat(data), "forkport.matrix/") {
 			m, err := verdict.ReadMatrix(bytes.NewReader(data))
 			if err != nil {
 				return verdict.Input{}, fmt.Errorf("%s: %w", file, err)

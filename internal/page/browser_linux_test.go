@@ -91,7 +91,7 @@ func openBrowser(t *testing.T) *browser {
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()
-		cancelAlloc() // kills the browser and waits for it
+		cancelAlloc() // kills whatever is left of the browser, and waits for it
 		if profile == "" {
 			return
 		}
@@ -203,6 +203,8 @@ func eval[T any](t *testing.T, b *browser, expr string) T {
 // click clicks the element sel selects, as a mouse does: at its centre.
 func (b *browser) click(t *testing.T, sel string) {
 	t.Helper()
+	// Click waits for its element to appear: without one, fail now.
+	require.True(t, eval[bool](t, b, fmt.Sprintf("document.querySelector(%s) !== null", strconv.Quote(sel))), "no element %s to click", sel)
 	require.NoError(t, chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS(sel))), "clicking %s", sel)
 }
 
@@ -390,7 +392,7 @@ func TestBrowserSite(t *testing.T) {
 				continue
 			}
 			cell := cellJS(r.ID, l.Label)
-			require.NoError(t, chromedp.Do(b.ctx, chromedp.Evaluate[chromedp.Void](cell+`.querySelector("summary").scrollIntoView()`)))
+			require.True(t, eval[bool](t, b, cell+`.querySelector("summary") !== null`), "%s on %s: no summary to click", r.ID, l.Label)
 			require.NoError(t, chromedp.Do(b.ctx, chromedp.Click(chromedp.JSPath(cell+`.querySelector("summary")`))))
 			assert.Equal(t, verdict.Printable(c.Detail), eval[string](t, b, cell+`.querySelector(".detail").innerText`), "%s on %s", r.ID, l.Label)
 			opened++

@@ -36,6 +36,7 @@ func TestScore(t *testing.T) {
 		{"every verdict that passes counts", []verdict.Cell{cell(verdict.Holds), cell(verdict.DiffersAsExpected), cell(verdict.WineDeviation)}, page.Score{Points: 1000, Counted: 3, Total: 3}},
 		{"broken, flaky and not run count nothing", []verdict.Cell{cell(verdict.Holds), cell(verdict.Broken), cell(verdict.Flaky, pass, fail), cell(verdict.NotRun)}, page.Score{Points: 250, Counted: 1, Total: 4}},
 		{"a missing claim scores lower, never higher", []verdict.Cell{cell(verdict.Holds), cell(verdict.Holds), {}}, page.Score{Points: 666, Counted: 2, Total: 3}},
+		{"flaky counts nothing, whatever its runs say", []verdict.Cell{cell(verdict.Holds), cell(verdict.Flaky), cell(verdict.Flaky, pass, pass)}, page.Score{Points: 333, Counted: 1, Total: 3}},
 		{"in every run", []verdict.Cell{cell(verdict.Holds, pass, pass, pass), cell(verdict.Holds, pass, fail)}, page.Score{Points: 500, Counted: 1, Total: 2}},
 		{"rounded down", []verdict.Cell{cell(verdict.Holds), cell(verdict.Holds), cell(verdict.Holds), cell(verdict.Holds), cell(verdict.Holds), cell(verdict.Holds), cell(verdict.Broken)}, page.Score{Points: 857, Counted: 6, Total: 7}},
 		{"no claims", nil, page.Score{}},

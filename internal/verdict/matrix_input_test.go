@@ -2,6 +2,7 @@ package verdict_test
 
 import (
 	"bytes"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -195,8 +196,8 @@ func FuzzReadMatrix(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := verdict.ReadMatrix(bytes.NewReader(data))
 		if err != nil {
-			if !strings.Contains(err.Error(), fs.ErrInvalid.Error()) {
-				t.Fatalf("an error that does not say the input is invalid: %v", err)
+			if !errors.Is(err, fs.ErrInvalid) {
+				t.Fatalf("an error that does not wrap fs.ErrInvalid: %v", err)
 			}
 			return
 		}

@@ -97,12 +97,12 @@ func TestPageRefusesBadInput(t *testing.T) {
 	}{
 		{[]string{"page", linuxDoc}, "forkport: page needs -o DIR, the directory to write the site to (run forkport -h for help)"},
 		{[]string{"page", "-o", site}, "forkport: page needs at least one FILE (run forkport -h for help)"},
-		{[]string{"page", "-o", site, badMatrix}, `forkport: ` + badMatrix + `: bad forkport.matrix/v1 document: two legs labelled "l": invalid argument`},
-		{[]string{"page", "-o", site, cut}, `forkport: ` + cut + `: bad forkport.matrix/v2 document: unexpected EOF: invalid argument`},
+		{[]string{"page", "-o", site, badMatrix}, `forkport: ` + badMatrix + `: bad forkport.matrix/v1 document: two legs labelled "l"` + "\n"},
+		{[]string{"page", "-o", site, cut}, `forkport: ` + cut + `: bad forkport.matrix/v2 document: unexpected EOF` + "\n"},
 		{[]string{"page", "-o", site, newer}, `forkport: ` + newer + `: unsupported matrix format "forkport.matrix/v7"`},
 		{[]string{"page", "-o", site, unknown}, `forkport: ` + unknown + `: unknown format "junit"`},
 		{[]string{"page", "-o", site, filepath.Join(dir, "none.json")}, "forkport: cannot read " + filepath.Join(dir, "none.json") + ": "},
-		{[]string{"page", "-o", site, "-history", histBad, linuxDoc}, "forkport: history " + filepath.Join(histBad, "run.json") + ": a leg document (forkport.leg/v1), not a merged one (forkport merge -format json): invalid argument"},
+		{[]string{"page", "-o", site, "-history", histBad, linuxDoc}, "forkport: history " + filepath.Join(histBad, "run.json") + ": a leg document (forkport.leg/v1), not a merged one (forkport merge -format json)\n"},
 		{[]string{"page", "-o", site, "-history", filepath.Join(dir, "nohistory"), linuxDoc}, "forkport: history " + filepath.Join(dir, "nohistory") + ": "},
 	}
 	for _, tt := range tests {

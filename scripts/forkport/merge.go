@@ -30,11 +30,6 @@ func (a *app) merge(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if legName != "" {
-		if _, err := verdict.ParseLeg(legName); err != nil {
-			return err
-		}
-	}
 
 	cs, legs, files, err := a.readLegs(ctx, claimDir, legName, fs.Args(), a.readInput)
 	if err != nil {
@@ -66,10 +61,15 @@ func (a *app) merge(ctx context.Context, args []string) error {
 // with the file each came from: a leg document as it is, a raw go test
 // -json stream judged against the claim files (cs: -claims DIR, else the
 // module's suites, if there is a module with some) as the leg named by
-// LEG=FILE, -leg (legName, one raw file only) or its file name. read
-// reads one file; an Input it returns with neither a leg nor a stream (a
-// merged document page keeps for itself) is left out.
+// LEG=FILE, -leg (legName, one raw file only; checked first) or its file
+// name. read reads one file; an Input it returns with neither a leg nor a
+// stream (a merged document page keeps for itself) is left out.
 func (a *app) readLegs(ctx context.Context, claimDir, legName string, args []string, read func(file string) (verdict.Input, error)) ([]*claims.Claim, []*verdict.Leg, []string, error) {
+	if legName != "" {
+		if _, err := verdict.ParseLeg(legName); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	// Claim files: -claims (forkport's TestScripts suite), else the
 	// module's suites, if there is a module with some.
 	var (

@@ -35,11 +35,6 @@ func (a *app) page(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if legName != "" {
-		if _, err := verdict.ParseLeg(legName); err != nil {
-			return err
-		}
-	}
 
 	// Each FILE is read once: a merged document (of any version: ReadMatrix
 	// says which it reads) is kept here, anything else goes to merge's

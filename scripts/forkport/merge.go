@@ -57,6 +57,42 @@ func (a *app) merge(ctx context.Context, args []string) error {
 	return nil
 }
 
+// openInput opens a saved leg or stream (merge's FILE, -from, readme's
+// -linux ...) for reading: a regular file only. Opening a FIFO blocks
+// until something writes to it, and a device may never end, so either is
+// refused, before it is opened, with an error wrapping fs.ErrInvalid.
+func (a *app) openInput(path string) (*os.File, error) {
+	p := a.abs(path)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("cannot read %s: not a regular file (%s): %w", path, fileKind(fi.Mode()), fs.ErrInvalid)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+	}
+	return f, nil
+}
+
+// fileKind names what a non-regular file is, for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return m.Type().String()
+	}
+}
+
 // readLegs reads merge's (and page's) FILE arguments, args, into legs,
 // with the file each came from: a leg document as it is, a raw go test
 // -json stream judged against the claim files (cs: -claims DIR, else the
@@ -157,40 +193,4 @@ func (a *app) readLegs(ctx context.Context, claimDir, legName string, args []str
 		}
 	}
 	return cs, legs, files, nil
-}
-
-// openInput opens a saved leg or stream (merge's FILE, -from, readme's
-// -linux ...) for reading: a regular file only. Opening a FIFO blocks
-// until something writes to it, and a device may never end, so either is
-// refused, before it is opened, with an error wrapping fs.ErrInvalid.
-func (a *app) openInput(path string) (*os.File, error) {
-	p := a.abs(path)
-	fi, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("cannot read %s: not a regular file (%s): %w", path, fileKind(fi.Mode()), fs.ErrInvalid)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
-	}
-	return f, nil
-}
-
-// fileKind names what a non-regular file is, for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	default:
-		return m.Type().String()
-	}
 }

@@ -45,7 +45,6 @@ Examples:
   go run ./scripts/forkport -leg windows-wine -install -json out/wine.json
   go run ./scripts/forkport -subject cpython -json out/linux-cpython.json
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
-  go run ./scripts/forkport page -o out/site out/linux.json out/linux-cpython.json
 
 Exit status: 0 when no claim is broken, 1 when one is (or the run failed
 outside any claim), 2 when forkport could not do its job (forkport help exit).

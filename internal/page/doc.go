@@ -55,7 +55,8 @@
 // matched by label and claims by id; a run without the leg or the claim
 // is passed over. A history run with the matrix's own commit and time is
 // the matrix itself and counts once, so a history that already holds this
-// run may be given as it is.
+// run may be given as it is, with that run's merged document as the
+// matrix (a matrix merged from legs has no commit or time to match).
 //
 // ReadHistory reads a history directory: every entry whose name ends in
 // .json, each a regular file (a link, a directory, a named pipe or a device

@@ -145,8 +145,12 @@ With -history DIR, a directory of earlier runs' merge -format json files
 (every *.json in it, one per run, each with its run's time and commit),
 each cell also lists how its verdict changed over the runs ("holds →
 broken at abc1234, 2026-12-03") and each leg has a chart of its score per
-run. A history file that is not a regular file, is malformed or lacks its
-time is an error (exit 2); at most 1000 files, 1 GiB in all, are read.
+run. A history run with the same commit and time as the page's own matrix
+is that matrix and counts once: when DIR already holds this run's merge
+-format json file, give that file as FILE rather than its legs (whose
+merge has no commit or time). A history file that is not a regular file, is
+malformed or lacks its time is an error (exit 2); at most 1000 files, 1 GiB
+in all, are read.
 
 The exit status is 0 when the page is written, whatever the verdicts
 (merge's is 1 when a claim is broken), 2 when it cannot be.

@@ -87,8 +87,25 @@ func TestPageShowsTheMatrix(t *testing.T) {
 	} {
 		assert.Contains(t, out, want)
 	}
+	assert.NotContains(t, out, `class="slow"`, "no claim is slow")
+	assert.NotContains(t, out, `id="problems"`, "no leg has problems")
 	assert.NotContains(t, out, "<svg", "no chart without history")
 	assert.NotContains(t, out, `class="changes"`, "no transitions without history")
+}
+
+// A slow claim says so; a leg's problems are listed under the table, each
+// linked from its column, with its output a click away.
+func TestPageShowsSlowClaimsAndProblems(t *testing.T) {
+	m := fixtureMatrix(t)
+	c := m.Claims[1].Results["linux/amd64"]
+	c.Slow = true
+	m.Claims[1].Results["linux/amd64"] = c
+	m.Legs[1].Problems = []verdict.Problem{{Summary: "build failed: x", Output: []string{"x.go:1: syntax error"}, Fatal: true}, {Summary: "no test files"}}
+	out := render(t, &page.Site{Matrix: m})
+	assert.Contains(t, out, `<td class="cell v-holds" data-leg="linux/amd64"><span class="verdict">holds</span> <span class="slow" title="its slowest run used more than 80% of its time-out">slow</span></td>`)
+	assert.Contains(t, out, `<a class="problems" href="#problems">1 error, 1 note</a></th>`)
+	assert.Contains(t, out, `<div class="issue fatal"><p><a href="#leg-2">windows-wine</a>: <span class="word">error</span>: build failed: x</p><details><summary>output</summary><pre class="log">x.go:1: syntax error</pre></details></div>`)
+	assert.Contains(t, out, `<div class="issue"><p><a href="#leg-2">windows-wine</a>: <span class="word">note</span>: no test files</p></div>`)
 }
 
 // Every string of the matrix is text on the page: a claim, a source, a

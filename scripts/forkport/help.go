@@ -9,8 +9,9 @@ import (
 // in the help topics (forkport help TOPIC).
 const usage = `usage: forkport [flags] [packages]     check the module's claims on this machine
        forkport merge [flags] FILE...  merge saved legs into one claims x OS matrix
+       forkport page -o DIR FILE...    write the results page of saved legs (a static site)
        forkport readme [flags]         rewrite README.md's generated blocks
-       forkport help [TOPIC]           TOPIC: claims, legs, verdicts, merge, readme, json, exit
+       forkport help [TOPIC]           TOPIC: claims, legs, verdicts, merge, page, readme, json, exit
 
 forkport runs the portability claims of the Go module it is run in (the
 testscript files of its tests that call procstest.Run with a constant
@@ -53,8 +54,8 @@ failed outside any claim), 2 when forkport could not do its job (forkport
 help exit).
 `
 
-// helpTopics are forkport help TOPIC's texts; merge -h and readme -h print
-// theirs.
+// helpTopics are forkport help TOPIC's texts; merge -h, page -h and
+// readme -h print theirs.
 var helpTopics = []struct{ name, text string }{
 	{"claims", `Claims (go doc github.com/forkport/forkport/procs/procstest is the manual)
 
@@ -168,6 +169,51 @@ Examples:
   go run ./scripts/forkport merge -format markdown out/*.json >> "$GITHUB_STEP_SUMMARY"
   go run ./scripts/forkport merge windows-wine=out/wine-raw.json results-ubuntu-latest.json
   go run ./scripts/forkport merge -format json out/*.json > history/$(date -u +%Y%m%dT%H%M%SZ)-$GITHUB_SHA.json
+`},
+	{"page", `usage: forkport page -o DIR [-history DIR] [-claims DIR] [-leg NAME] [-run RE] FILE...
+
+page writes the results page of saved legs to DIR: index.html, the
+style.css it links to, and matrix.json, the matrix it shows (as merge
+-format json writes it). It loads nothing else (no script, font or CDN),
+so it works from file:// and offline. Each FILE is a leg as merge reads
+it (a forkport -json file, or a raw go test -json stream, named as for
+merge) or a merged document (merge -format json); all are merged as merge
+does, against the module's claim files when there are some.
+
+The page has a row per claim (its id, text, source and every OS's
+expectation, CPython's and Wine's too) and a column per leg (OS, arch,
+subject and its version, Go, Wine), each cell coloured by its verdict and
+saying it in words; a broken, flaky or not-run cell opens on a click to
+its failing line and log. Each leg has a score, web-platform-tests' rule:
+each claim that holds, differs as expected or is a wine deviation in every
+run counts 1000 / the number of claims, so a leg missing claims scores
+lower, never higher.
+
+With -history DIR, a directory of earlier runs' merge -format json files
+(every *.json in it, one per run, each with its run's time and commit),
+each cell also lists how its verdict changed over the runs ("holds →
+broken at abc1234, 2026-12-03") and each leg has a chart of its score per
+run. A history run with the same commit and time as the page's own matrix
+is that matrix and counts once: when DIR already holds this run's merge
+-format json file, give that file as FILE rather than its legs (whose
+merge has no commit or time). A history file that is not a regular file, is
+malformed or lacks its time is an error (exit 2); at most 1000 files, 1 GiB
+in all, are read.
+
+The exit status is 0 when the page is written, whatever the verdicts
+(merge's is 1 when a claim is broken), 2 when it cannot be.
+
+Flags:
+  -o DIR         the directory to write the site to (made if need be)
+  -history DIR   earlier runs' merged documents, one file per run
+  -claims DIR    claim files (default: the module's: forkport help claims)
+  -leg NAME      leg of the one raw go test -json input
+  -run REGEXP    only the claims whose id matches REGEXP
+
+Examples:
+  go run ./scripts/forkport page -o out/site out/linux.json out/linux-cpython.json out/windows-wine-verdicts.json
+  go run ./scripts/forkport merge -format json out/*.json > history/$(date -u +%Y%m%dT%H%M%SZ).json
+  go run ./scripts/forkport page -o out/site -history history out/*.json
 `},
 	{"readme", `usage: forkport readme [-w] [-claims-only] [-linux FILE] [-cpython FILE] [-wine FILE]
 

@@ -7,7 +7,7 @@
 // legs' results into one matrix and keeps the README's generated blocks up
 // to date. Run `go run github.com/forkport/forkport/scripts/forkport -h`
 // for the usage (the text of usage in help.go), and `forkport help TOPIC`
-// for the rest: claims, legs, verdicts, merge, readme, json, exit.
+// for the rest: claims, legs, verdicts, merge, page, readme, json, exit.
 package main
 
 //go:generate go run . readme -w -claims-only
@@ -107,6 +107,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	case len(args) > 0 && args[0] == "merge":
 		help, _ = helpText("merge")
 		err = a.merge(ctx, args[1:])
+	case len(args) > 0 && args[0] == "page":
+		help, _ = helpText("page")
+		err = a.page(ctx, args[1:])
 	case len(args) > 0 && args[0] == "readme":
 		help, _ = helpText("readme")
 		err = a.readme(ctx, args[1:])

@@ -715,7 +715,7 @@ func TestHelp(t *testing.T) {
 	}{
 		{[]string{"-h"}, usage}, {[]string{"-help"}, usage}, {[]string{"--help"}, usage}, {[]string{"help"}, usage},
 		{[]string{"-run", "x", "-h"}, usage},
-		{[]string{"merge", "-h"}, topic("merge")}, {[]string{"readme", "-h"}, topic("readme")},
+		{[]string{"merge", "-h"}, topic("merge")}, {[]string{"readme", "-h"}, topic("readme")}, {[]string{"page", "-h"}, topic("page")},
 	}
 	for _, tt := range helpTopics {
 		tests = append(tests, struct {
@@ -732,13 +732,13 @@ func TestHelp(t *testing.T) {
 
 	// -h is short: usage lines, flags, examples; the flags come first.
 	lines := strings.Split(usage, "\n")
-	assert.LessOrEqual(t, len(lines), 45, "forkport -h is %d lines", len(lines))
+	assert.LessOrEqual(t, len(lines), 46, "forkport -h is %d lines", len(lines)) // 45, and page's usage line
 	assert.Less(t, slices.Index(lines, "Flags:"), 15, "the flags start within the first 15 lines")
 	assert.NotContains(t, usage, "forkport.leg/v1", "the JSON format is a help topic")
 
 	h := newHarness(t, testModule(t, ""), "", 0)
 	assert.Equal(t, exitError, h.run("help", "nope"))
-	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, legs, verdicts, merge, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
+	assert.Equal(t, "forkport: no help topic \"nope\" (topics: claims, legs, verdicts, merge, page, readme, json, exit) (run forkport -h for help)\n", h.stderr.String())
 	assert.Equal(t, exitError, h.run("help", "merge", "json"))
 	assert.Empty(t, h.stdout.String())
 }

@@ -35,90 +35,10 @@ func (a *app) merge(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if legName != "" {
-		if _, err := verdict.ParseLeg(legName); err != nil {
-			return err
-		}
-	}
 
-	// Claim files: -claims (forkport's TestScripts suite), else the
-	// module's suites, if there is a module with some.
-	var (
-		cs     []*claims.Claim
-		suites []verdict.Suite
-	)
-	if claimDir != "" {
-		if cs, err = a.loadClaims(a.abs(claimDir)); err != nil {
-			return err
-		}
-		suites = []verdict.Suite{{Test: verdict.ScriptTest, Claims: cs}}
-	} else if m, err := a.findModule(ctx); err == nil {
-		ss, err := a.findSuites(m, nil)
-		switch {
-		case err == nil:
-			cs, suites = allClaims(ss), verdictSuites(ss)
-		case !errors.Is(err, errNoSuites):
-			return err
-		}
-	}
-
-	type rawInput struct {
-		index int
-		file  string
-		leg   string
-	}
-	legs := make([]*verdict.Leg, fs.NArg())
-	files := make([]string, fs.NArg())
-	var raws []rawInput
-	for i, arg := range fs.Args() {
-		file, name := arg, ""
-		if pre, rest, ok := strings.Cut(arg, "="); ok {
-			if _, err := os.Stat(a.abs(arg)); err != nil {
-				if _, perr := verdict.ParseLeg(pre); perr != nil {
-					return fmt.Errorf("%s: %v", arg, perr)
-				}
-				file, name = rest, pre
-			}
-		}
-		files[i] = file
-		in, err := a.readInput(file)
-		if err != nil {
-			return err
-		}
-		if in.Leg != nil {
-			if err := checkLegName(file, in.Leg, name); err != nil {
-				return err
-			}
-			legs[i] = in.Leg
-			continue
-		}
-		if cs == nil {
-			return fmt.Errorf("%s is raw go test -json output: its claims' expectations come from the claim files, and there are none here (run inside a module whose tests call procstest.Run, or pass -claims DIR)", file)
-		}
-		raws = append(raws, rawInput{i, file, name})
-		if name == "" {
-			name = legName
-		}
-		info, err := legOf(file, name)
-		if err != nil {
-			return err
-		}
-		if claimDir != "" {
-			legs[i] = verdict.Evaluate(cs, in.Stream, info, "")
-		} else {
-			legs[i] = verdict.EvaluateSuites(suites, in.Stream, info)
-		}
-	}
-	if legName != "" {
-		n := 0
-		for _, r := range raws {
-			if r.leg == "" {
-				n++
-			}
-		}
-		if n > 1 {
-			return usageError{"-leg names the leg of one raw go test -json file; name several as LEG=FILE"}
-		}
+	cs, legs, files, err := a.readLegs(ctx, claimDir, legName, fs.Args(), a.readInput)
+	if err != nil {
+		return err
 	}
 
 	m := verdict.Merge(cs, legs, files)
@@ -216,4 +136,106 @@ func fileKind(m fs.FileMode) string {
 	default:
 		return m.Type().String()
 	}
+}
+
+// readLegs reads merge's (and page's) FILE arguments, args, into legs,
+// with the file each came from: a leg document as it is, a raw go test
+// -json stream judged against the claim files (cs: -claims DIR, else the
+// module's suites, if there is a module with some) as the leg named by
+// LEG=FILE, -leg (legName, one raw file only; checked first) or its file
+// name. read reads one file; an Input it returns with neither a leg nor a
+// stream (a merged document page keeps for itself) is left out.
+func (a *app) readLegs(ctx context.Context, claimDir, legName string, args []string, read func(file string) (verdict.Input, error)) ([]*claims.Claim, []*verdict.Leg, []string, error) {
+	if legName != "" {
+		if _, err := verdict.ParseLeg(legName); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	// Claim files: -claims (forkport's TestScripts suite), else the
+	// module's suites, if there is a module with some.
+	var (
+		cs     []*claims.Claim
+		suites []verdict.Suite
+	)
+	if claimDir != "" {
+		var err error
+		if cs, err = a.loadClaims(a.abs(claimDir)); err != nil {
+			return nil, nil, nil, err
+		}
+		suites = []verdict.Suite{{Test: verdict.ScriptTest, Claims: cs}}
+	} else if m, err := a.findModule(ctx); err == nil {
+		ss, err := a.findSuites(m, nil)
+		switch {
+		case err == nil:
+			cs, suites = allClaims(ss), verdictSuites(ss)
+		case !errors.Is(err, errNoSuites):
+			return nil, nil, nil, err
+		}
+	}
+
+	type rawInput struct {
+		index int
+		file  string
+		leg   string
+	}
+	var (
+		legs  []*verdict.Leg
+		files []string
+		raws  []rawInput
+	)
+	for _, arg := range args {
+		file, name := arg, ""
+		if pre, rest, ok := strings.Cut(arg, "="); ok {
+			if _, err := os.Stat(a.abs(arg)); err != nil {
+				if _, perr := verdict.ParseLeg(pre); perr != nil {
+					return nil, nil, nil, fmt.Errorf("%s: %v", arg, perr)
+				}
+				file, name = rest, pre
+			}
+		}
+		in, err := read(file)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if in.Leg == nil && in.Stream == nil {
+			continue
+		}
+		i := len(legs)
+		legs, files = append(legs, nil), append(files, file)
+		if in.Leg != nil {
+			if err := checkLegName(file, in.Leg, name); err != nil {
+				return nil, nil, nil, err
+			}
+			legs[i] = in.Leg
+			continue
+		}
+		if cs == nil {
+			return nil, nil, nil, fmt.Errorf("%s is raw go test -json output: its claims' expectations come from the claim files, and there are none here (run inside a module whose tests call procstest.Run, or pass -claims DIR)", file)
+		}
+		raws = append(raws, rawInput{i, file, name})
+		if name == "" {
+			name = legName
+		}
+		info, err := legOf(file, name)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if claimDir != "" {
+			legs[i] = verdict.Evaluate(cs, in.Stream, info, "")
+		} else {
+			legs[i] = verdict.EvaluateSuites(suites, in.Stream, info)
+		}
+	}
+	if legName != "" {
+		n := 0
+		for _, r := range raws {
+			if r.leg == "" {
+				n++
+			}
+		}
+		if n > 1 {
+			return nil, nil, nil, usageError{"-leg names the leg of one raw go test -json file; name several as LEG=FILE"}
+		}
+	}
+	return cs, legs, files, nil
 }

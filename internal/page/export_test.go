@@ -1,0 +1,4 @@
+package page
+
+// ReadHistoryLimits is ReadHistory with other bounds, for tests.
+var ReadHistoryLimits = readHistory

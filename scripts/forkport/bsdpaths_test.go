@@ -16,7 +16,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/forkport/forkport/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -90,29 +89,6 @@ func TestBSDPathsReadNoProc(t *testing.T) {
 	} {
 		assert.Equal(t, want, selected[file], "%s in the %s build", file, bsdPathsTag)
 	}
-}
-
-// TestCheckBSDPathsLeg: -leg bsd-paths runs go test with the tag on Linux
-// and judges the results by the darwin expectations, as a leg of its own;
-// elsewhere it refuses, saying why.
-func TestCheckBSDPathsLeg(t *testing.T) {
-	root := testModule(t, "")
-	h := newHarness(t, root, "linux-pass.json", 0)
-	jsonOut := filepath.Join(testutil.TempDir(t), "bsd-paths.json")
-	require.Equal(t, exitOK, h.run("-leg", "bsd-paths", "-json", jsonOut), "stderr: %s", h.stderr.String())
-	assert.Contains(t, h.stdout.String(), "forkport bsd-paths · go1.26.8")
-	assert.Contains(t, h.stdout.String(), "EXPECTED ON MACOS")
-	_, args := h.goTestArgs()
-	assert.Equal(t, []string{"test", "-json", "-count=1", "-run", "^TestScripts$", "-timeout", "10m0s", "-tags", bsdPathsTag, "github.com/forkport/forkport"}, args)
-	leg := readLegFile(t, jsonOut)
-	assert.Equal(t, []string{"bsd-paths", "darwin", "amd64"}, []string{leg.Leg, leg.OS, leg.Arch})
-	for _, r := range leg.Claims {
-		assert.Equal(t, r.Expect.String(), "holds", "%s: the darwin expectation", r.ID)
-	}
-
-	t.Setenv("FAKE_GO_GOOS", "darwin")
-	assert.Equal(t, exitError, h.run("-leg", "bsd-paths"))
-	assert.Equal(t, "forkport: the bsd-paths leg runs on Linux only (it simulates macOS there), not on darwin/amd64\n", h.stderr.String())
 }
 
 // TestBSDPathsSettings: the leg's go test sees TMPDIR through a symlink,
@@ -197,32 +173,4 @@ func TestSignalNumbersAreMacOSs(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, seen, "the scripts' signal numbers (exitcode=-15, ...) were found")
-}
-
-// TestFromBSDPathsLeg: a saved bsd-paths leg is read back as that leg, and
-// -leg tells it from a real darwin leg, both of OS darwin.
-func TestFromBSDPathsLeg(t *testing.T) {
-	root := testModule(t, "")
-	h := newHarness(t, root, "linux-pass.json", 0)
-	saved := filepath.Join(testutil.TempDir(t), "bsd-paths.json")
-	require.Equal(t, exitOK, h.run("-leg", "bsd-paths", "-json", saved), "stderr: %s", h.stderr.String())
-
-	require.Equal(t, exitOK, h.run("-from", saved, "-leg", "bsd-paths"), "stderr: %s", h.stderr.String())
-	assert.Contains(t, h.stdout.String(), "forkport bsd-paths")
-	assert.Equal(t, exitError, h.run("-from", saved, "-leg", "darwin"))
-	assert.Equal(t, "forkport: "+saved+" is the bsd-paths leg, not darwin\n", h.stderr.String())
-}
-
-// TestMergeBSDPathsColumn: merge shows the bsd-paths leg as a column of its
-// own beside linux, judged by the darwin expectations.
-func TestMergeBSDPathsColumn(t *testing.T) {
-	root := testModule(t, "")
-	h := newHarness(t, root, "linux-pass.json", 0)
-	dir := testutil.TempDir(t)
-	linux, bsd := filepath.Join(dir, "linux.json"), filepath.Join(dir, "bsd-paths.json")
-	require.Equal(t, exitOK, h.run("-json", linux), "stderr: %s", h.stderr.String())
-	require.Equal(t, exitOK, h.run("-leg", "bsd-paths", "-json", bsd), "stderr: %s", h.stderr.String())
-	require.Equal(t, exitOK, h.run("merge", "-format", "markdown", linux, bsd), "stderr: %s", h.stderr.String())
-	assert.Contains(t, h.stdout.String(), "| Claim | linux/amd64 | bsd-paths |\n")
-	assert.Contains(t, h.stdout.String(), "| `fork-pid` fork returns the child's PID to the parent, and the child is a new process. | ✅ holds | ✅ holds |\n")
 }

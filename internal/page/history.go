@@ -58,7 +58,7 @@ func readHistory(dir string, maxRuns int, maxBytes int64) ([]*verdict.Matrix, er
 		}
 		path := filepath.Join(dir, e.Name())
 		if !e.Type().IsRegular() {
-			return nil, fmt.Errorf("history %s: not a regular file (%s): %w", path, kind(e.Type()), fs.ErrInvalid)
+			return nil, fmt.Errorf("history %s: not a regular file (%s): %w", path, verdict.FileKind(e.Type()), fs.ErrInvalid)
 		}
 		if len(runs) == maxRuns {
 			return nil, fmt.Errorf("history %s: more than %d %s files: %w", dir, maxRuns, HistoryExt, fs.ErrInvalid)
@@ -112,23 +112,6 @@ func wrapSentinel(err error) error {
 		}
 	}
 	return fmt.Errorf("%v: %w", err, fs.ErrInvalid)
-}
-
-// kind names what a non-regular directory entry is.
-func kind(t fs.FileMode) string {
-	switch {
-	case t.IsDir():
-		return "a directory"
-	case t&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case t&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case t&fs.ModeSocket != 0:
-		return "a socket"
-	case t&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return t.String()
 }
 
 // point is one run of a series: a history run or the page's own.

@@ -193,3 +193,23 @@ func uniqueIDs(rs []Result) error {
 	}
 	return nil
 }
+
+// FileKind names what a file that is not a regular one is (a directory, a
+// symbolic link, a named pipe, a socket, a device), for the messages of
+// those who refuse to read it as a leg, a matrix or a history run.
+func FileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return m.Type().String()
+	}
+}

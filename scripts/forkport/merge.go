@@ -113,29 +113,13 @@ func (a *app) openInput(path string) (*os.File, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("cannot read %s: not a regular file (%s): %w", path, fileKind(fi.Mode()), fs.ErrInvalid)
+		return nil, fmt.Errorf("cannot read %s: not a regular file (%s): %w", path, verdict.FileKind(fi.Mode()), fs.ErrInvalid)
 	}
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
 	}
 	return f, nil
-}
-
-// fileKind names what a non-regular file is, for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	default:
-		return m.Type().String()
-	}
 }
 
 // readLegs reads merge's (and page's) FILE arguments, args, into legs,

@@ -155,8 +155,11 @@
 // results-windows-latest-gostable.json); a raw stream of go test -count N
 // is judged over the runs it holds (EvaluateSuites reads N from the runs of
 // the suite's top-level test).
-// Both come from outside the program: ReadInput reads at most MaxInput
-// bytes, and the text and markdown renderers show every string of a leg
+// ReadMatrix reads a merged document (v2 or v1), as `forkport page` does
+// for its inputs and its history, and MergeDocuments merges matrices and
+// legs into one. Both come from outside the program: ReadInput and
+// ReadMatrix read at most MaxInput bytes and refuse a document that does
+// not hold together (fs.ErrInvalid), and the text and markdown renderers show every string of a leg
 // through Printable, which escapes control characters (ESC, CR, the C1
 // controls, ...) so that a leg cannot act on the terminal it is shown on.
 package verdict

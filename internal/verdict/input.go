@@ -3,6 +3,7 @@ package verdict
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -130,32 +131,43 @@ func checkLeg(l *Leg) error {
 		if l.Format == FormatV1 && (len(r.Runs) > 0 || r.Verdict == Flaky) {
 			return bad("runs and the flaky verdict are %s, not %s", Format, FormatV1)
 		}
-		if len(r.Runs) > MaxRuns {
-			return bad("%d runs (at most %d)", len(r.Runs), MaxRuns)
-		}
 		if r.Elapsed < 0 {
 			return bad("negative elapsed time")
 		}
-		rests := len(r.Runs) == 0
-		for i, run := range r.Runs {
-			if !knownStatus(run.Status) {
-				return bad("run %d has unknown status %q", i+1, truncate(string(run.Status), 40))
-			}
-			if run.Elapsed < 0 {
-				return bad("run %d has a negative elapsed time", i+1)
-			}
-			rests = rests || run.Status == r.Status
+		if err := checkRuns(r.Status, r.Verdict, r.Runs); err != nil {
+			return bad("%v", err)
 		}
-		if !rests {
-			return bad("status %q is none of its runs'", truncate(string(r.Status), 40))
+	}
+	return nil
+}
+
+// checkRuns refuses a result's runs that do not hold together: more than
+// MaxRuns, an unknown status or a negative time, a status that is none of
+// the runs', a flaky verdict over runs that all ended alike, or runs that
+// differ under a verdict that does not fail (a rerun never turns a
+// failure into a pass). Leg and merged documents are checked alike.
+func checkRuns(status Status, v Verdict, runs []Run) error {
+	if len(runs) > MaxRuns {
+		return fmt.Errorf("%d runs (at most %d)", len(runs), MaxRuns)
+	}
+	rests := len(runs) == 0
+	for i, run := range runs {
+		if !knownStatus(run.Status) {
+			return fmt.Errorf("run %d has unknown status %q", i+1, truncate(string(run.Status), 40))
 		}
-		switch unstable := Unstable(r.Runs); {
-		case r.Verdict == Flaky && !unstable:
-			return bad("verdict flaky, but its runs all ended the same way")
-		case unstable && !r.Verdict.Fails():
-			// A rerun never turns a failure into a pass.
-			return bad("its runs differ (%s), but its verdict is %q", Tally(r.Runs), truncate(string(r.Verdict), 40))
+		if run.Elapsed < 0 {
+			return fmt.Errorf("run %d has a negative elapsed time", i+1)
 		}
+		rests = rests || run.Status == status
+	}
+	if !rests {
+		return fmt.Errorf("status %q is none of its runs'", truncate(string(status), 40))
+	}
+	switch unstable := Unstable(runs); {
+	case v == Flaky && !unstable:
+		return errors.New("verdict flaky, but its runs all ended the same way")
+	case unstable && !v.Fails():
+		return fmt.Errorf("its runs differ (%s), but its verdict is %q", Tally(runs), truncate(string(v), 40))
 	}
 	return nil
 }

@@ -139,9 +139,15 @@ func (m *Matrix) check() error {
 			return invalidf("bad %s document: claim %q has more than one row", m.Format, truncate(r.ID, 60))
 		}
 		ids[r.ID] = true
-		for label := range r.Results {
+		for label, c := range r.Results {
 			if !labels[label] {
 				return invalidf("bad %s document: claim %q has a result for %q, which is no leg of the document", m.Format, truncate(r.ID, 60), truncate(label, 60))
+			}
+			if m.Format == MatrixFormatV1 && (len(c.Runs) > 0 || c.Verdict == Flaky) {
+				return invalidf("bad %s document: claim %q on %q: runs and the flaky verdict are %s, not %s", m.Format, truncate(r.ID, 60), truncate(label, 60), MatrixFormat, m.Format)
+			}
+			if err := checkRuns(c.Status, c.Verdict, c.Runs); err != nil {
+				return invalidf("bad %s document: claim %q on %q: %v", m.Format, truncate(r.ID, 60), truncate(label, 60), err)
 			}
 		}
 		if r.Results == nil {

@@ -88,6 +88,18 @@ func TestReadMatrixRefusesBadInput(t *testing.T) {
 		{"a claim twice", `{"format": "forkport.matrix/v1", "legs": [], "claims": [{"id": "a"}, {"id": "a"}]}`, `claim "a" has more than one row`},
 		{"a result for no leg", `{"format": "forkport.matrix/v1", "legs": [` + leg + `], "claims": [{"id": "a", "results": {"darwin": {"verdict": "holds"}}}]}`,
 			`claim "a" has a result for "darwin", which is no leg of the document`},
+		{"runs that differ, read as holding", `{"format": "forkport.matrix/v2", "legs": [` + leg + `], "claims": [{"id": "a", "results": {"linux": ` +
+			`{"status": "fail", "verdict": "holds", "runs": [{"status": "pass"}, {"status": "fail"}]}}}]}`,
+			`claim "a" on "linux": its runs differ (flaky (1 of 2 broken)), but its verdict is "holds"`},
+		{"flaky over runs alike", `{"format": "forkport.matrix/v2", "legs": [` + leg + `], "claims": [{"id": "a", "results": {"linux": ` +
+			`{"status": "pass", "verdict": "flaky", "runs": [{"status": "pass"}, {"status": "pass"}]}}}]}`,
+			"verdict flaky, but its runs all ended the same way"},
+		{"a run of unknown status", `{"format": "forkport.matrix/v2", "legs": [` + leg + `], "claims": [{"id": "a", "results": {"linux": ` +
+			`{"status": "pass", "verdict": "holds", "runs": [{"status": "pass"}, {"status": "meh"}]}}}]}`,
+			`run 2 has unknown status "meh"`},
+		{"runs in a v1 document", `{"format": "forkport.matrix/v1", "legs": [` + leg + `], "claims": [{"id": "a", "results": {"linux": ` +
+			`{"status": "pass", "verdict": "holds", "runs": [{"status": "pass"}]}}}]}`,
+			"runs and the flaky verdict are forkport.matrix/v2, not forkport.matrix/v1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

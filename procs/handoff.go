@@ -31,7 +31,9 @@ package procs
 // returns only once the child has its state, and it returns the child's
 // reason as an error wrapping ErrHandoff. Waiting also keeps the parent
 // alive while the child checks it: a parent that exits right after Fork
-// (fork-count's does) cannot be mistaken for a dead one.
+// (fork-count's does) cannot be mistaken for a dead one. (A pre-started
+// child checked its parent when it started; its request may be
+// answerless: see answerless in prestart.go.)
 
 import (
 	"bufio"

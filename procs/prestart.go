@@ -7,7 +7,9 @@ package procs
 // sends it what a fresh child would have got from its start (entry point,
 // environment, working directory, arguments, standard files and Attr.Files
 // on Unix, process group or session, job on Windows) followed by the
-// usual header and state, and waits for its answer as for a fresh child.
+// usual header and state, in one message on Unix (the files as
+// SCM_RIGHTS), and waits for its answer as for a fresh child, unless it
+// knows the child cannot refuse (answerless: on Linux, the common case).
 
 import (
 	"crypto/sha256"
@@ -32,13 +34,24 @@ import (
 // package initialisation and Init), or with the error that kept one from
 // starting. Fork takes a waiting child when there is one (it never waits
 // for one) and the pool is refilled in the background; an empty pool
-// means a fresh start, as without Prestart. Fork waits for a waiting
-// child's answer for a bounded time (a second, plus a second per 16 MiB
-// of copied state; a hand-off normally takes well under a millisecond): a
-// child that has not answered by then (stopped by a signal, say) is killed
-// and reaped, and Fork starts a fresh child, with the same result, only
-// later. (One that answers in the very instant it is killed may have
-// entered its entry point, and dies there.) Prestart(0) stops the pool:
+// means a fresh start, as without Prestart. On Linux, Fork hands a
+// waiting child its request without waiting for an answer when nothing in
+// it can be refused (the child runs this build, with the same entry
+// points; no copied value goes through a marshaler or gob; no Group or
+// Detach; the child is not stopped): the request, the state and the files
+// are in the child's end of the channel when Fork returns, so the child
+// has its copy, whatever the caller does next (exit, close the files), and
+// the child's one wake-up is all that is left between Fork and the entry
+// point. Otherwise Fork waits for a waiting child's answer for a bounded
+// time (a second, plus a second per 16 MiB of copied state; a hand-off
+// normally takes well under a millisecond), as it waits for a state the
+// channel cannot take at once: a child that has not answered by then
+// (stopped by a signal, say) is killed and reaped, and Fork starts a
+// fresh child, with the same result, only later. (One that answers in the
+// very instant it is killed may have entered its entry point, and dies
+// there.) A child stopped between Fork's look and the hand-off is handed
+// its request and runs it once continued, as a child stopped right after
+// Fork would. Prestart(0) stops the pool:
 // waiting children are ended, children still being started are killed
 // rather than waited for, and every one is reaped before it returns.
 // Without a call to Prestart nothing changes. It is safe for concurrent

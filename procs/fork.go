@@ -191,7 +191,7 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 	if err := attr.check(); err != nil {
 		return nil, wrap("fork", name, err)
 	}
-	state, err := encodeState()
+	state, plain, err := snapshotState()
 	if err == nil {
 		err = checkStateSize(uint64(len(state)))
 	}
@@ -204,9 +204,17 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 	}
 	env = withoutMarker(env)
 	// Refill the pool once this Fork is done: starting a child meanwhile
-	// would compete with this one for the CPUs and for descriptors.
-	defer thePool.refill()
-	if p, ok := forkPooled(name, attr, argv, env, state); ok {
+	// would compete with this one for the CPUs and for descriptors. (After
+	// an answerless hand-off, once the child has taken its request:
+	// forkPooled sees to it.)
+	refill := true
+	defer func() {
+		if refill {
+			thePool.refill()
+		}
+	}()
+	if p, ok, later := forkPooled(name, attr, argv, env, state, plain); ok {
+		refill = !later
 		track(p)
 		return p, nil
 	}
@@ -282,8 +290,8 @@ func setUpChild(value string) (func(), error) {
 	}
 	defer c.close()
 	if m.pool {
-		if m, err = awaitRequest(m, c); err != nil {
-			if err != errRetired {
+		if m, err = awaitRequest(m, &c); err != nil {
+			if err != errRetired && !c.answerless {
 				c.reply(err)
 				err = quiet{err}
 			}
@@ -292,7 +300,7 @@ func setUpChild(value string) (func(), error) {
 	}
 	fn, err := receive(m, c)
 	c.reply(err)
-	if err != nil && m.pool {
+	if err != nil && m.pool && !c.answerless {
 		// The parent has the reason, and forks a fresh child instead:
 		// nothing for the standard error it handed this one.
 		err = quiet{err}
@@ -301,8 +309,17 @@ func setUpChild(value string) (func(), error) {
 }
 
 func receive(m *marker, c childEnd) (func(), error) {
-	if err := checkParent(m.ppid); err != nil {
-		return nil, err
+	// A parent that does not wait for the answer may have exited by now
+	// (a parent may exit right after Fork), so its PID is not checked
+	// again: this pre-started child checked it when it started, while
+	// the parent waited for it to be ready, and the channel's other end
+	// is that parent's alone (its maker, checked by openHandoff, holds
+	// it close-on-exec), so what the channel carries comes from it,
+	// whether or not it is alive now.
+	if !c.answerless {
+		if err := checkParent(m.ppid); err != nil {
+			return nil, err
+		}
 	}
 	regMu.Lock()
 	fn := entries[m.name]

@@ -31,7 +31,9 @@ package procs
 // returns only once the child has its state, and it returns the child's
 // reason as an error wrapping ErrHandoff. Waiting also keeps the parent
 // alive while the child checks it: a parent that exits right after Fork
-// (fork-count's does) cannot be mistaken for a dead one.
+// (fork-count's does) cannot be mistaken for a dead one. (A pre-started
+// child checked its parent when it started; its request may be
+// answerless: see answerless in prestart.go.)
 
 import (
 	"bufio"
@@ -46,6 +48,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,6 +89,12 @@ func (h handoffEnd) close() {
 // send writes the framed state and waits for the child's answer.
 func (h handoffEnd) send(framed []byte) error {
 	_, werr := h.state.Write(framed)
+	return h.awaitAnswer(werr)
+}
+
+// awaitAnswer waits for the child's answer to what was sent; werr is the
+// error of the send, if any.
+func (h handoffEnd) awaitAnswer(werr error) error {
 	// Whatever the write did, the answer says why: a child that refused
 	// the state closes its end before reading all of it.
 	var first [1]byte
@@ -105,11 +114,14 @@ func (h handoffEnd) send(framed []byte) error {
 // A childEnd is the child's end: it reads the state and answers.
 type childEnd struct {
 	state, answer *os.File
-	in            *bufio.Reader // reads state: the request, header and payload in as few reads as it can
+	in            io.Reader // reads state: the request, header and payload in as few reads as it can
+	// answerless: the parent does not wait for the answer (a request of
+	// the pool said so), so the child sends none.
+	answerless bool
 }
 
 func newChildEnd(state, answer *os.File) childEnd {
-	return childEnd{state, answer, bufio.NewReaderSize(state, 64<<10)}
+	return childEnd{state: state, answer: answer, in: bufio.NewReaderSize(state, 64<<10)}
 }
 
 func (c childEnd) close() {
@@ -120,8 +132,12 @@ func (c childEnd) close() {
 }
 
 // reply tells the parent the outcome: a zero byte for success, else the
-// reason (never empty, never starting with a zero byte).
+// reason (never empty, never starting with a zero byte); nothing to a
+// parent that does not listen.
 func (c childEnd) reply(err error) {
+	if c.answerless {
+		return
+	}
 	msg := []byte{0}
 	if err != nil {
 		msg = []byte(strings.TrimLeft(err.Error(), "\x00"))
@@ -142,7 +158,12 @@ func newNonce() ([16]byte, error) {
 
 // frame prefixes the payload with the header.
 func frame(nonce, fp [16]byte, state []byte) []byte {
-	b := make([]byte, 0, headerSize+len(state))
+	return appendFrame(make([]byte, 0, headerSize+len(state)), nonce, fp, state)
+}
+
+// appendFrame appends the header and the payload to b.
+func appendFrame(b []byte, nonce, fp [16]byte, state []byte) []byte {
+	b = slices.Grow(b, headerSize+len(state))
 	b = append(b, headerMagic...)
 	b = append(b, nonce[:]...)
 	b = append(b, fp[:]...)
@@ -173,6 +194,11 @@ func unframe(r io.Reader, nonce, fp [16]byte) ([]byte, error) {
 	size := binary.BigEndian.Uint64(b[32:])
 	if err := checkStateSize(size); err != nil {
 		return nil, err
+	}
+	if p, ok := r.(*prefixed); ok {
+		if payload, ok := p.next(size); ok { // received whole already: no copy
+			return payload, nil
+		}
 	}
 	if size <= exactAlloc {
 		payload := make([]byte, size)

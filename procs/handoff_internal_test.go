@@ -156,6 +156,17 @@ func FuzzUnframe(f *testing.F) {
 		if err == nil && len(got) > len(b) {
 			t.Fatalf("a payload of %d bytes from %d bytes of input", len(got), len(b))
 		}
+		// A pre-started child reads what came with its files first
+		// (prefixed), then the channel: the same result wherever the
+		// bytes split, and never a payload that reaches past the
+		// input.
+		for _, cut := range []int{len(b), len(b) / 2} {
+			p := &prefixed{buf: b[:cut:cut], r: bytes.NewReader(b[cut:])}
+			got2, err2 := unframe(p, testNonce, testFP)
+			if (err == nil) != (err2 == nil) || !bytes.Equal(got, got2) {
+				t.Fatalf("split at %d of %d: %q, %v; whole: %q, %v", cut, len(b), got2, err2, got, err)
+			}
+		}
 	})
 }
 

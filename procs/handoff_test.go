@@ -109,11 +109,13 @@ func TestForkDeepStateIsAnError(t *testing.T) {
 	assert.ErrorContains(t, err, "nest deeper than", "an error, not a stack overflow in the parent")
 }
 
-// reentrant is copied in every fork of this test binary; its marshaler
-// calls into procs, as a user's may.
+// reentrant's marshaler calls into procs, as a user's may. It is copied in
+// every fork of this test binary, nil (so its marshaler does not run, and
+// the state is plain: see TestPrestartAnswersForMarshaledState) except
+// while TestMarshalerMayCallProcs forks.
 type reentrant struct{ N int }
 
-var reentrantState reentrant
+var reentrantState *reentrant
 
 func (r reentrant) MarshalText() ([]byte, error) {
 	_ = procs.Forked()
@@ -134,7 +136,9 @@ func TestMarshalerMayCallProcs(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		forkMu.Lock() // the copied state must not change while it is encoded
+		reentrantState = &reentrant{N: 7}
 		p, err := procs.Fork("return")
+		reentrantState = nil
 		forkMu.Unlock()
 		if err == nil {
 			_, err = p.Wait()

@@ -7,9 +7,12 @@ package procs
 // sends it what a fresh child would have got from its start (entry point,
 // environment, working directory, arguments, standard files and Attr.Files
 // on Unix, process group or session, job on Windows) followed by the
-// usual header and state, and waits for its answer as for a fresh child.
+// usual header and state, in one message on Unix (the files as
+// SCM_RIGHTS), and waits for its answer as for a fresh child, unless it
+// knows the child cannot refuse (answerless: on Linux, the common case).
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -31,13 +34,24 @@ import (
 // package initialisation and Init), or with the error that kept one from
 // starting. Fork takes a waiting child when there is one (it never waits
 // for one) and the pool is refilled in the background; an empty pool
-// means a fresh start, as without Prestart. Fork waits for a waiting
-// child's answer for a bounded time (a second, plus a second per 16 MiB
-// of copied state; a hand-off normally takes well under a millisecond): a
-// child that has not answered by then (stopped by a signal, say) is killed
-// and reaped, and Fork starts a fresh child, with the same result, only
-// later. (One that answers in the very instant it is killed may have
-// entered its entry point, and dies there.) Prestart(0) stops the pool:
+// means a fresh start, as without Prestart. On Linux, Fork hands a
+// waiting child its request without waiting for an answer when nothing in
+// it can be refused (the child runs this build, with the same entry
+// points; no copied value goes through a marshaler or gob; no Group or
+// Detach; the child is not stopped): the request, the state and the files
+// are in the child's end of the channel when Fork returns, so the child
+// has its copy, whatever the caller does next (exit, close the files), and
+// the child's one wake-up is all that is left between Fork and the entry
+// point. Otherwise Fork waits for a waiting child's answer for a bounded
+// time (a second, plus a second per 16 MiB of copied state; a hand-off
+// normally takes well under a millisecond), as it waits for a state the
+// channel cannot take at once: a child that has not answered by then
+// (stopped by a signal, say) is killed and reaped, and Fork starts a
+// fresh child, with the same result, only later. (One that answers in the
+// very instant it is killed may have entered its entry point, and dies
+// there.) A child stopped between Fork's look and the hand-off is handed
+// its request and runs it once continued, as a child stopped right after
+// Fork would. Prestart(0) stops the pool:
 // waiting children are ended, children still being started are killed
 // rather than waited for, and every one is reaped before it returns.
 // Without a call to Prestart nothing changes. It is safe for concurrent
@@ -197,6 +211,10 @@ type idleChild struct {
 	start   []string // that environment, without the marker
 	state   string   // procState.key of the caller when it started
 	stopped bool     // killed by a stop while it started (under pool.mu)
+	// sure: the child said it runs this build with this process's entry
+	// points (readyDigest), so it takes every request this process can
+	// send it without an answer (see forkPooled).
+	sure bool
 }
 
 // discard ends a child of the pool that will not be used, reaps it and
@@ -507,9 +525,13 @@ func (pl *pool) startIdle() (*idleChild, error) {
 	// The child says it is ready once its runtime, package initialisation
 	// and Init have run: from then on a Fork costs only the hand-off.
 	var ready [1]byte
+	var digest [16]byte
 	_, err = io.ReadFull(c.end.answer, ready[:])
 	var reason []byte
-	if err == nil && ready[0] != readyByte { // the child refused: its reason follows
+	switch {
+	case err == nil && ready[0] == readyByte:
+		_, err = io.ReadFull(c.end.answer, digest[:])
+	case err == nil: // the child refused: its reason follows
 		reason, _ = io.ReadAll(io.LimitReader(c.end.answer, maxReply-1))
 	}
 	pl.mu.Lock()
@@ -534,6 +556,7 @@ func (pl *pool) startIdle() (*idleChild, error) {
 	if st, err := readProcState(); err != nil || st.key != c.state {
 		c.state = staleState
 	}
+	c.sure = digest == readyDigest()
 	return c, nil
 }
 
@@ -594,98 +617,190 @@ func (pl *pool) startChild() (*idleChild, error) {
 	return &idleChild{pool: pl, p: p, end: parent, nonce: nonce, env: startOnly(env), start: env, state: st.key}, nil
 }
 
-// readyByte is what a pre-started child sends once it waits for a request.
+// readyByte is what a pre-started child sends once it waits for a
+// request, followed by its readyDigest.
 const readyByte = 'R'
 
+// readyDigest sums up what a pre-started child checks in a request that
+// is not in the request itself: the build's fingerprint (which the
+// state's header must carry) and the names of the registered entry points
+// (one of which the request names). A child sends its own with its ready
+// byte; a parent whose own is the same knows that the child accepts any
+// request it can send, so it does not need the child's answer to know
+// that the hand-off succeeded. A child that differs (another build, or
+// entry points registered differently in its package initialisation) is
+// still used, with an answer, as before: it may refuse, and Fork starts a
+// fresh child. The registry is fixed once Init has run.
+var readyDigest = sync.OnceValue(func() [16]byte {
+	regMu.Lock()
+	names := make([]string, 0, len(entries))
+	for name := range entries {
+		names = append(names, name)
+	}
+	regMu.Unlock()
+	slices.Sort(names)
+	fp := fingerprint()
+	h := sha256.New()
+	h.Write(fp[:])
+	for _, name := range names {
+		h.Write([]byte(name))
+		h.Write([]byte{0}) // names hold no NUL
+	}
+	var d [16]byte
+	copy(d[:], h.Sum(nil))
+	return d
+})
+
 // forkPooled forks through a waiting child, if there is one that can
-// honour attr; ok is false when the caller must start a fresh child.
-func forkPooled(name string, attr *Attr, argv, env []string, state []byte) (p *Process, ok bool) {
+// honour attr; ok is false when the caller must start a fresh child, and
+// refilling is true when forkPooled has seen to the pool's refill.
+func forkPooled(name string, attr *Attr, argv, env []string, state []byte, plain bool) (p *Process, ok, refilling bool) {
 	if !pooledAttrOK(attr) {
-		return nil, false
+		return nil, false, false
 	}
 	// ForkWith refills the pool once it is done.
 	if !thePool.hasIdle() {
-		return nil, false
+		return nil, false, false
 	}
 	// What a child inherits when it starts and cannot be handed later
 	// (credentials, ignored signals, resource limits) must be what the
 	// waiting child started with; the umask is sent.
 	st, err := readProcState()
 	if err != nil {
-		return nil, false
+		return nil, false, false
 	}
 	c := thePool.take(startOnly(env), st.key)
 	if c == nil {
-		return nil, false
+		return nil, false, false
 	}
-	// The directory as the caller names it now: a relative Attr.Dir is
-	// relative to the caller's directory at Fork, not to the one the
-	// waiting child started in.
-	dir, err := filepath.Abs(attr.Dir)
-	if err != nil {
-		// No path for it (the caller's directory was removed): the
-		// child enters it by its descriptor where one is sent, else
-		// refuses and a fresh child is started.
-		dir = attr.Dir
-	}
-	req := request{entry: name, dir: dir, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files),
+	req := request{entry: name, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files),
 		setUmask: st.umask >= 0, umask: max(st.umask, 0)}
 	if slices.Equal(env, c.start) {
 		req.env, req.sameEnv = nil, true // the child has it already
 	}
-	if err := handOff(c, attr, req, frame(c.nonce, fingerprint(), state)); err != nil {
+	// Whether Fork waits for the child's answer. It need not where it
+	// knows the child cannot refuse: see answerless.
+	req.answerless = answerless(c, attr, plain)
+	if err := handOff(c, attr, req, state); err != nil {
 		// The child died while it waited, refused, did not answer in
 		// time, or the hand-off ran out of descriptors: a fresh child
 		// will say why if it is anything but bad luck.
 		c.discard()
-		return nil, false
+		return nil, false, false
 	}
-	c.end.close()
 	thePool.release()
 	pooledForks.Add(1)
-	return c.p, true
+	if !req.answerless {
+		c.end.close()
+		return c.p, true, false
+	}
+	answerlessForks.Add(1)
+	c.end.close() // the child reads what is in its end's buffer, then end of file
+	// The refill starts a little later: at once, the next child's start
+	// would compete with this one's for the CPUs while it has yet to be
+	// scheduled (after an answer, it was running its entry point).
+	time.AfterFunc(answerlessRefillDelay, thePool.refill)
+	return c.p, true, true
 }
+
+// answerless reports whether Fork can hand c its request without waiting
+// for its answer, and still keep its contract: Fork returns once the child
+// has its copy, and a child's refusal is Fork's error. A child of the pool
+// checked its parent (this process) and the channel's maker when it
+// started, while this process waited for it to be ready, so what comes on
+// the channel comes from this process; what else the child checks in a
+// request, this process checks before it sends it:
+//
+//   - the fingerprint in the state's header and the entry point's name:
+//     the child's readyDigest is this process's (c.sure);
+//   - the nonce, the request's and the header's format, the files and
+//     the state's size: this process writes them (the child checks them
+//     all the same);
+//   - the working directory: the caller can search it (requestDir,
+//     transfer), with the credentials the child has (procState);
+//   - decoding the state: it cannot fail when no value took a marshaler's
+//     or gob's path (plain), which run code of the program's that can
+//     refuse; with one, Fork waits for the answer;
+//   - Group and Detach: the child makes its process group or session,
+//     which must be in force when Fork returns (KillTree), so Fork waits;
+//   - the child runs: a stopped child is not used (stoppedChild).
+//
+// Then the request, the state and the files are in the kernel's buffer of
+// the child's end of the channel when the send returns (an SCM_RIGHTS
+// message holds its files, even once the caller closes its own, or exits),
+// which is the child's copy: nothing this process does after can take it
+// away. The child reads them when it is scheduled, as a fresh child runs
+// its first instruction when it is: one wake-up, the child's, is between
+// Fork and the entry point.
+func answerless(c *idleChild, attr *Attr, plain bool) bool {
+	return answerlessOK && c.sure && plain && !attr.Group && !attr.Detach && !stoppedChild(c.p)
+}
+
+// answerlessRefillDelay is how long after an answerless hand-off the pool
+// starts refilling: more than a hand-off takes, much less than a child's
+// start (a few milliseconds), which the refill then adds to.
+const answerlessRefillDelay = time.Millisecond
+
+// answerlessForks counts the Forks served without waiting for the child's
+// answer (for the tests).
+var answerlessForks atomic.Int64
 
 // pooledForks counts the Forks a waiting child served (for the tests).
 var pooledForks atomic.Int64
 
-// handOff sends the request and the state to a waiting child and waits for
-// its answer; Group and Detach are in force once it returns. It waits at
-// most handOffBound: a child that has not answered by then (stopped by a
-// signal, or starved of CPU) is killed, which ends the hand-off with an
+// handOff sends the request, the files and the state to a waiting child
+// (in one message where the system can), and, unless the request is
+// answerless, waits for its answer; Group and Detach are in force once it
+// returns. It waits at most handOffBound: a child that has not answered
+// (or, answerless, not taken the whole message) by then, stopped by a
+// signal or starved of CPU, is killed, which ends the hand-off with an
 // error, and the caller starts a fresh child instead.
-func handOff(c *idleChild, attr *Attr, req request, framed []byte) error {
+func handOff(c *idleChild, attr *Attr, req request, state []byte) error {
 	if err := prepareTree(c.p, attr); err != nil {
 		return err
 	}
-	if err := transfer(c, attr, &req); err != nil {
-		return err
-	}
-	msg := append(req.encode(), framed...)
+	size := requestSizeHint + headerSize + len(state)
 	var mu sync.Mutex
 	answered, killed := false, false
-	timer := time.AfterFunc(handOffBound(len(msg)), func() {
-		mu.Lock()
-		defer mu.Unlock()
-		// The child is not reaped before answered is set; one whose
-		// answer waits unread has its state and may be in its entry
-		// point already: it is not killed.
-		if !answered && !answerWaiting(c.end) {
-			killed = true
-			_ = c.p.Kill()
-			unblock(c.end)
-		}
-	})
-	err := c.end.send(msg)
-	timer.Stop()
+	var timer *time.Timer
+	// arm starts the bound: before anything can block. An answerless
+	// send that the channel takes at once (the common case: a state of
+	// less than the socket's buffer) never blocks, and needs no timer.
+	arm := func() {
+		timer = time.AfterFunc(handOffBound(size), func() {
+			mu.Lock()
+			defer mu.Unlock()
+			// The child is not reaped before answered is set; one
+			// whose answer waits unread has its state and may be in
+			// its entry point already: it is not killed.
+			if !answered && !answerWaiting(c.end) {
+				killed = true
+				_ = c.p.Kill()
+				unblock(c.end)
+			}
+		})
+	}
+	if !req.answerless {
+		arm()
+	}
+	err := transfer(c, attr, &req, func(b []byte) []byte { return appendFrame(b, c.nonce, fingerprint(), state) }, arm)
+	if err == nil && !req.answerless {
+		err = c.end.awaitAnswer(nil)
+	}
+	if timer != nil {
+		timer.Stop()
+	}
 	mu.Lock()
 	answered = true
 	mu.Unlock()
 	if killed {
-		return fmt.Errorf("%w: a pre-started child did not answer within %v", ErrHandoff, handOffBound(len(msg)))
+		return fmt.Errorf("%w: a pre-started child did not answer within %v", ErrHandoff, handOffBound(size))
 	}
 	return err
 }
+
+// requestSizeHint stands for a request's size in the hand-off's bound.
+const requestSizeHint = 4 << 10
 
 // handOffBound is how long a Fork waits for a waiting child's answer: a
 // second, and a second more for each 16 MiB of state (a hand-off normally
@@ -702,6 +817,7 @@ type request struct {
 	argv, env     []string
 	group, detach bool
 	sameEnv       bool     // keep the environment the child started with (env is empty)
+	answerless    bool     // the parent does not wait for an answer: the child sends none
 	dirFile       bool     // the working directory comes as a descriptor after the files (Unix)
 	setUmask      bool     // umask is the caller's (Unix)
 	umask         int      // the file mode creation mask
@@ -719,6 +835,7 @@ const (
 	reqSameEnv
 	reqDirFile
 	reqUmask
+	reqAnswerless
 	reqFlags = 1<<iota - 1 // all of them
 )
 
@@ -744,7 +861,7 @@ func (r request) encode() []byte {
 	list(r.argv)
 	list(r.env)
 	var flags byte
-	for i, on := range [...]bool{r.group, r.detach, r.sameEnv, r.dirFile, r.setUmask} {
+	for i, on := range [...]bool{r.group, r.detach, r.sameEnv, r.dirFile, r.setUmask, r.answerless} {
 		if on {
 			flags |= 1 << i // reqGroup, reqDetach, ...
 		}
@@ -804,6 +921,7 @@ func decodeRequest(body []byte) (req request, err error) {
 	flags := d.next(1)[0]
 	req.group, req.detach, req.sameEnv = flags&reqGroup != 0, flags&reqDetach != 0, flags&reqSameEnv != 0
 	req.dirFile, req.setUmask = flags&reqDirFile != 0, flags&reqUmask != 0
+	req.answerless = flags&reqAnswerless != 0
 	if req.setUmask {
 		umask := d.uvarint()
 		if umask > 0o777 {
@@ -833,34 +951,44 @@ var errRetired = errors.New("the pool was stopped")
 // awaitRequest is a waiting child's side: it blocks until a request comes,
 // checks the parent, applies the request and returns the marker of the
 // Fork it now completes.
-func awaitRequest(m *marker, c childEnd) (*marker, error) {
+func awaitRequest(m *marker, c *childEnd) (*marker, error) {
 	// Check the parent now, while it waits for this child to be ready (so
 	// it is alive): only it holds the other end of the channel, so what
 	// comes later comes from it. And do now what the hand-off would
 	// otherwise do first: fingerprint this build, compile the copied
-	// variables' plans.
+	// variables' plans, make (and fault in) the buffer the request comes
+	// in: between the request's arrival and the entry point, the child
+	// does only what depends on the request.
 	if err := checkParent(m.ppid); err != nil {
 		return nil, err
 	}
 	warmUp()
-	if _, err := c.answer.Write([]byte{readyByte}); err != nil {
+	rcv := newReceiver(c)
+	d := readyDigest()
+	if _, err := c.answer.Write(append([]byte{readyByte}, d[:]...)); err != nil {
 		return nil, errRetired // the parent is gone already
 	}
-	files, err := recvFiles(c)
+	first, files, err := rcv.receive()
 	if errors.Is(err, io.EOF) {
 		return nil, errRetired
 	}
 	if err != nil {
 		return nil, err
 	}
+	// What came with the files (on Unix, usually the whole request and
+	// state), then the rest of the channel.
+	c.in = &prefixed{buf: first, r: c.in}
 	req, err := readRequest(c.in)
 	if err != nil {
-		closeAll(files)
+		closeFds(files)
 		if errors.Is(err, io.EOF) && files == nil {
 			return nil, errRetired
 		}
 		return nil, fmt.Errorf("receiving the fork request: %w", err)
 	}
+	// From here on the parent may not be listening: it hears of an
+	// error only if it waits for the answer.
+	c.answerless = req.answerless
 	if err := applyRequest(req, files, m); err != nil {
 		return nil, err
 	}
@@ -922,4 +1050,40 @@ func closeAll(files []*os.File) {
 	for _, f := range files {
 		f.Close()
 	}
+}
+
+// prefixed reads buf, then r.
+type prefixed struct {
+	buf []byte
+	r   io.Reader
+}
+
+func (p *prefixed) Read(b []byte) (int, error) {
+	if len(p.buf) > 0 {
+		n := copy(b, p.buf)
+		p.buf = p.buf[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+// next returns the next n bytes if buf holds them, without a copy.
+func (p *prefixed) next(n uint64) ([]byte, bool) {
+	if uint64(len(p.buf)) < n {
+		return nil, false
+	}
+	b := p.buf[:n:n]
+	p.buf = p.buf[n:]
+	return b, true
+}
+
+// absDir is the directory as the caller names it now: a relative
+// Attr.Dir is relative to the caller's directory at Fork, not to the one
+// a waiting child started in. Without a path for it (the caller's
+// directory was removed) it is dir as given.
+func absDir(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }

@@ -11,3 +11,11 @@ func PoolIdlePids() []int {
 	}
 	return pids
 }
+
+// AnswerlessForks is how many Forks a pre-started child served without
+// Fork waiting for its answer.
+func AnswerlessForks() int64 { return answerlessForks.Load() }
+
+// AnswerlessOK: this system's Fork can hand a request off without waiting
+// for the answer.
+const AnswerlessOK = answerlessOK

@@ -19,8 +19,9 @@ const dirOpenFlags = unix.O_PATH | syscall.O_DIRECTORY | syscall.O_CLOEXEC
 // could be opened (a failure, out of descriptors say, is tried again at
 // the next call): each pread at offset 0 reads it anew.
 var status struct {
-	mu sync.Mutex
-	fd int // -1 until opened
+	mu  sync.Mutex
+	fd  int    // -1 until opened
+	buf []byte // what readProcState reads it into (under mu)
 }
 
 func init() { status.fd = -1 }
@@ -40,53 +41,61 @@ func statusFD() (int, error) {
 	return status.fd, nil
 }
 
-// statusKeys are the lines of /proc/self/status that a waiting child must
-// share with the caller: credentials (user and group IDs, supplementary
-// groups, capabilities, no_new_privs, the seccomp mode and, since Linux
-// 5.9, the number of seccomp filters, so a filter stacked after Prestart
-// counts) and ignored signals.
-var statusKeys = [...]string{"Uid", "Gid", "Groups", "SigIgn", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Seccomp_filters"}
-
 // readProcState reads the caller's process state with one read of
 // /proc/self/status (its Umask line since Linux 4.7; else the umask is
-// read as elsewhere) and the resource limits.
+// read as elsewhere) and the resource limits. A pooled Fork pays it
+// before it sends anything: it reads into a buffer kept for the next call
+// and picks the lines with one switch.
 func readProcState() (procState, error) {
 	fd, err := statusFD()
 	if err != nil {
 		return procState{}, wrap("open", "/proc/self/status", err)
 	}
-	buf := make([]byte, 4<<10)
+	status.mu.Lock()
+	defer status.mu.Unlock()
+	if status.buf == nil {
+		status.buf = make([]byte, 4<<10)
+	}
+	var buf []byte
 	for {
-		n, err := syscall.Pread(fd, buf, 0)
+		n, err := syscall.Pread(fd, status.buf, 0)
 		if err != nil {
 			return procState{}, wrap("read", "/proc/self/status", err)
 		}
-		if n < len(buf) {
-			buf = buf[:n]
+		if n < len(status.buf) {
+			buf = status.buf[:n]
 			break
 		}
-		buf = make([]byte, 4*len(buf)) // a long Groups line: read it whole
+		status.buf = make([]byte, 4*len(status.buf)) // a long Groups line: read it whole
 	}
 	key := make([]byte, 0, 512)
 	umask, ids := -1, 0
-	for line := range bytes.Lines(buf) {
-		name, value, ok := bytes.Cut(line, []byte{':'})
-		if !ok {
+	for len(buf) > 0 {
+		line := buf
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			line, buf = buf[:i+1], buf[i+1:]
+		} else {
+			buf = nil
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 {
 			continue
 		}
-		if string(name) == "Umask" {
-			if u, err := strconv.ParseUint(string(bytes.TrimSpace(value)), 8, 32); err == nil {
+		// The lines a waiting child must share with the caller:
+		// credentials (user and group IDs, supplementary groups,
+		// capabilities, no_new_privs, the seccomp mode and, since Linux
+		// 5.9, the number of seccomp filters, so a filter stacked after
+		// Prestart counts) and ignored signals.
+		switch string(line[:colon]) {
+		case "Umask":
+			if u, err := strconv.ParseUint(string(bytes.TrimSpace(line[colon+1:])), 8, 32); err == nil {
 				umask = int(u)
 			}
-			continue
-		}
-		for _, k := range statusKeys {
-			if string(name) == k {
-				key = append(key, line...)
-				if k == "Uid" || k == "Gid" {
-					ids++
-				}
-			}
+		case "Uid", "Gid":
+			ids++
+			key = append(key, line...)
+		case "Groups", "SigIgn", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Seccomp_filters":
+			key = append(key, line...)
 		}
 	}
 	if ids != 2 { // a line this kernel lacks (seccomp, say) is lacking alike every time
@@ -96,4 +105,18 @@ func readProcState() (procState, error) {
 		umask = swapUmask()
 	}
 	return procState{string(rlimitKey(key)), umask}, nil
+}
+
+// answerlessOK: on Linux a request the child cannot refuse is sent
+// without waiting for its answer (see answerless).
+const answerlessOK = true
+
+// stoppedChild reports whether the waiting child p is stopped (by
+// SIGSTOP, say), or cannot be asked: it would not take a request until
+// continued. WNOWAIT leaves the stop to be reported; without WEXITED a
+// child that died is not reaped here.
+func stoppedChild(p *Process) bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, p.Pid, &info, unix.WSTOPPED|unix.WNOHANG|unix.WNOWAIT, nil)
+	return err != nil || info.Signo != 0
 }

@@ -3,8 +3,12 @@
 package procs_test
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,17 +24,34 @@ func init() { procs.Register("exec-with-pool-child-in-init", execWithPoolChildIn
 
 // TestPrestartForkPassesAStoppedChild: a waiting child that does not
 // answer (stopped by SIGSTOP) does not make Fork wait: Fork kills and
-// reaps it and starts a fresh child.
+// reaps it and starts a fresh child. Without Group, where Fork would not
+// wait for an answer, it sees that the child is stopped before it sends
+// it anything, and does the same.
 func TestPrestartForkPassesAStoppedChild(t *testing.T) {
 	if _, err := leakcheck.Children(os.Getpid()); err != nil {
 		t.Skipf("cannot list a process's children here (%v)", err)
 	}
+	for _, group := range []bool{true, false} {
+		t.Run(fmt.Sprintf("group=%v", group), func(t *testing.T) { forkPassesAStoppedChild(t, group) })
+	}
+}
+
+func forkPassesAStoppedChild(t *testing.T, group bool) {
 	withPool(t, 1)
 	idle := procs.PoolIdlePids()
 	require.Len(t, idle, 1, "the pool is full")
 	stopped := idle[0]
 	require.NoError(t, syscall.Kill(stopped, syscall.SIGSTOP))
 	t.Cleanup(func() { killIfChild(t, stopped) }) // only if Fork failed to
+	// Stopped, not only signalled (a child that stops as Fork hands it
+	// its request is one stopped right after Fork).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		out, _ := exec.Command("ps", "-o", "stat=", "-p", strconv.Itoa(stopped)).Output()
+		if strings.HasPrefix(strings.TrimSpace(string(out)), "T") {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "process %d did not stop: %q", stopped, out)
+	}
 
 	out := newReport(t)
 	forkedAt := time.Now()
@@ -40,14 +61,14 @@ func TestPrestartForkPassesAStoppedChild(t *testing.T) {
 		forkMu.Lock()
 		defer forkMu.Unlock()
 		forkCase.Out = out
-		p, err = procs.ForkWith("report", &procs.Attr{Group: true})
+		p, err = procs.ForkWith("report", &procs.Attr{Group: group})
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = p.KillTree(); _ = p.Kill(); _, _ = p.Wait() })
+	require.NotEqual(t, stopped, p.Pid, "Fork did not return the stopped child")
 	require.Zero(t, waitCode(t, p), "the child Fork returns works")
 	r := readReport(t, out)
 	assert.Equal(t, p.Pid, r.Pid)
-	assert.NotEqual(t, stopped, p.Pid, "Fork did not return the stopped child")
 	assert.False(t, fromPool(r, forkedAt), "a fresh child")
 	kids, err := leakcheck.Children(os.Getpid())
 	require.NoError(t, err)

@@ -37,3 +37,11 @@ func readProcState() (procState, error) {
 	key = strconv.AppendUint(append(key, " ignored "...), ignored, 16)
 	return procState{string(rlimitKey(key)), swapUmask()}, nil
 }
+
+// answerlessOK: here requests wait for the child's answer (see
+// answerless): stoppedChild cannot tell a stopped child without reaping
+// one that died, and macOS's socket buffer (8 KiB) seldom takes a request
+// and its state at once.
+const answerlessOK = false
+
+func stoppedChild(*Process) bool { return false }

@@ -49,14 +49,24 @@ func prepareTree(p *Process, a *Attr) error {
 	return nil
 }
 
-// transfer sends the child its standard files, Attr.Files and its working
-// directory, with one byte, as SCM_RIGHTS. The directory goes as a
-// descriptor, so that the child enters the directory the caller is in (or
-// Attr.Dir names) at Fork, as a fresh child inherits it, not whatever the
-// path names when the child gets to it (the directory renamed and another
-// made at its path, or a path the child cannot search). If it cannot be
-// opened, the child enters it by path, as a fresh child enters Attr.Dir.
-func transfer(c *idleChild, attr *Attr, req *request) error {
+// transfer sends the child its request and state (append adds the
+// framed state to the request's bytes) with its standard files,
+// Attr.Files and its working directory, as SCM_RIGHTS, in one sendmsg
+// when the channel takes the whole message at once (the common case: a
+// state smaller than the socket's buffer); else it calls arm before the
+// rest of the message is written, which may block until the child reads.
+//
+// The directory goes as a descriptor, so that the child enters the
+// directory the caller is in (or Attr.Dir names) at Fork, as a fresh child
+// inherits it, not whatever the path names when the child gets to it (the
+// directory renamed and another made at its path, or a path the child
+// cannot search). For an answerless request the caller opens it as
+// dir/., which needs the permission to search it, as the child's fchdir
+// does: a directory the caller cannot enter is an error here, before
+// anything is sent, and a fresh child reports it. Otherwise, if it cannot
+// be opened, the child enters it by path, as a fresh child enters
+// Attr.Dir.
+func transfer(c *idleChild, attr *Attr, req *request, appendState func([]byte) []byte, arm func()) error {
 	h := c.end
 	files := append(attr.stdio(), attr.Files...)
 	fds := make([]int, len(files), len(files)+1)
@@ -67,60 +77,114 @@ func transfer(c *idleChild, attr *Attr, req *request) error {
 	if dir == "" {
 		dir = "."
 	}
-	if fd, err := syscall.Open(dir, dirOpenFlags, 0); err == nil {
+	path := dir
+	if req.answerless {
+		path += "/."
+	}
+	fd, err := syscall.Open(path, dirOpenFlags, 0)
+	switch {
+	case err == nil:
 		defer syscall.Close(fd)
 		fds = append(fds, fd)
 		req.dirFile = true
+	case req.answerless:
+		return &os.PathError{Op: "open", Path: dir, Err: err}
+	default:
+		req.dir = absDir(attr.Dir)
 	}
+	msg := appendState(req.encode())
 	rc, err := h.state.SyscallConn()
 	if err != nil {
 		return err
 	}
+	rights := syscall.UnixRights(fds...)
+	var n int
 	var serr error
-	err = rc.Write(func(fd uintptr) bool {
-		serr = syscall.Sendmsg(int(fd), []byte{'F'}, syscall.UnixRights(fds...), nil, 0)
-		return serr != syscall.EAGAIN
+	err = rc.Control(func(fd uintptr) {
+		n, serr = syscall.SendmsgN(int(fd), msg, rights, nil, syscall.MSG_DONTWAIT)
+		if serr == syscall.EAGAIN { // nothing sent: wait for room, bounded
+			arm()
+			for n, serr = syscall.SendmsgN(int(fd), msg, rights, nil, 0); serr == syscall.EINTR; {
+				n, serr = syscall.SendmsgN(int(fd), msg, rights, nil, 0)
+			}
+		}
 	})
 	runtime.KeepAlive(files)
 	if err == nil {
 		err = serr
 	}
-	return os.NewSyscallError("sendmsg", err)
+	if err != nil {
+		return os.NewSyscallError("sendmsg", err)
+	}
+	if n < len(msg) { // the files went with the first part
+		arm()
+		_, err = h.state.Write(msg[n:])
+	}
+	return err
 }
 
-// recvFiles blocks until the parent sends the files of a request, and
-// returns them close-on-exec; io.EOF means the parent closed the channel.
-func recvFiles(c childEnd) ([]*os.File, error) {
-	var b [1]byte
-	oob := make([]byte, syscall.CmsgSpace(4*(3+maxPooledFiles+1)))
+// A receiver receives a pre-started child's request: its buffers are made
+// (and their pages touched) while the child waits, not once the request
+// has come.
+type receiver struct {
+	fd       int
+	buf, oob []byte
+}
+
+// requestBuffer is how many bytes of a request (and the state after it)
+// the first receive takes; the rest is read from the channel.
+const requestBuffer = 64 << 10
+
+func newReceiver(c *childEnd) *receiver {
+	r := &receiver{fd: int(c.state.Fd()), buf: make([]byte, requestBuffer),
+		oob: make([]byte, syscall.CmsgSpace(4*(3+maxPooledFiles+1)))}
+	for i := 0; i < len(r.buf); i += 1 << 12 {
+		r.buf[i] = 0 // fault the page in now
+	}
+	return r
+}
+
+// receive blocks until the parent sends a request, and returns the bytes
+// that came with its files, and the files' descriptors (close-on-exec:
+// nothing runs before they are closed that could pass them on); io.EOF
+// means the parent closed the channel.
+func (r *receiver) receive() ([]byte, []int, error) {
 	for {
-		n, oobn, flags, _, err := syscall.Recvmsg(int(c.state.Fd()), b[:], oob, recvmsgFlags)
+		n, oobn, flags, _, err := syscall.Recvmsg(r.fd, r.buf, r.oob, recvmsgFlags)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, os.NewSyscallError("recvmsg", err)
+			return nil, nil, os.NewSyscallError("recvmsg", err)
 		}
-		msgs, perr := syscall.ParseSocketControlMessage(oob[:oobn])
-		var files []*os.File
+		msgs, perr := syscall.ParseSocketControlMessage(r.oob[:oobn])
+		var fds []int
 		for _, msg := range msgs {
-			fds, err := syscall.ParseUnixRights(&msg)
+			got, err := syscall.ParseUnixRights(&msg)
 			if err != nil {
 				continue
 			}
-			for _, fd := range fds {
-				syscall.CloseOnExec(fd) // done by recvmsg on Linux; a no-op then
-				files = append(files, os.NewFile(uintptr(fd), "request"))
+			for _, fd := range got {
+				if recvmsgFlags == 0 {
+					syscall.CloseOnExec(fd) // recvmsg did it where it can
+				}
 			}
+			fds = append(fds, got...)
 		}
 		switch {
-		case n == 0 && len(files) == 0:
-			return nil, io.EOF
-		case perr != nil || flags&syscall.MSG_CTRUNC != 0 || len(files) < 3:
-			closeAll(files)
-			return nil, fmt.Errorf("%w: a request without its files", errCorrupt)
+		case n == 0 && len(fds) == 0:
+			return nil, nil, io.EOF
+		case perr != nil || flags&syscall.MSG_CTRUNC != 0 || len(fds) < 3:
+			closeFds(fds)
+			return nil, nil, fmt.Errorf("%w: a request without its files", errCorrupt)
 		}
-		return files, nil
+		return r.buf[:n], fds, nil
+	}
+}
+
+func closeFds(fds []int) {
+	for _, fd := range fds {
+		_ = syscall.Close(fd)
 	}
 }
 
@@ -128,30 +192,30 @@ func recvFiles(c childEnd) ([]*os.File, error) {
 // at 0, 1, 2; Attr.Files at 4, 5, ... over the placeholders, the unused
 // placeholders closed), enters the working directory sent, sets the
 // caller's umask and joins a new process group or session.
-func applyRequest(req request, files []*os.File, m *marker) error {
-	defer closeAll(files)
+func applyRequest(req request, fds []int, m *marker) error {
+	defer closeFds(fds)
 	want := 3 + req.files
 	if req.dirFile {
 		want++
 	}
-	if len(files) != want || req.files > len(m.files) {
-		return fmt.Errorf("%w: %d files for %d", errCorrupt, len(files), req.files)
+	if len(fds) != want || req.files > len(m.files) {
+		return fmt.Errorf("%w: %d files for %d", errCorrupt, len(fds), req.files)
 	}
 	if req.dirFile {
-		if err := files[want-1].Chdir(); err != nil {
-			return fmt.Errorf("working directory: %w", err)
+		if err := syscall.Fchdir(fds[want-1]); err != nil {
+			return fmt.Errorf("working directory: %w", os.NewSyscallError("fchdir", err))
 		}
-		files = files[:want-1]
+		fds = fds[:want-1]
 	}
 	if req.setUmask {
 		syscall.Umask(req.umask)
 	}
-	for i, f := range files {
+	for i, fd := range fds {
 		target := i
 		if i >= 3 {
 			target = int(m.files[i-3])
 		}
-		if err := unix.Dup2(int(f.Fd()), target); err != nil {
+		if err := unix.Dup2(fd, target); err != nil {
 			return os.NewSyscallError("dup2", err)
 		}
 	}

@@ -55,8 +55,11 @@ func prepareTree(p *Process, a *Attr) error {
 }
 
 // transfer duplicates the standard handles the child is to have into it,
-// for the request to name.
-func transfer(c *idleChild, attr *Attr, req *request) error {
+// for the request to name, and writes the request and the state (append
+// adds the framed state to the request's bytes). Windows requests are
+// never answerless: arm was called already.
+func transfer(c *idleChild, attr *Attr, req *request, appendState func([]byte) []byte, _ func()) error {
+	req.dir = absDir(attr.Dir)
 	var err error
 	herr := c.p.proc.WithHandle(func(child uintptr) {
 		for _, f := range attr.stdio() {
@@ -72,16 +75,27 @@ func transfer(c *idleChild, attr *Attr, req *request) error {
 	if herr != nil {
 		return herr
 	}
-	return os.NewSyscallError("DuplicateHandle", err)
+	if err != nil {
+		return os.NewSyscallError("DuplicateHandle", err)
+	}
+	_, err = c.end.state.Write(appendState(req.encode()))
+	return err
 }
 
-// recvFiles has nothing to receive on Windows.
-func recvFiles(childEnd) ([]*os.File, error) { return nil, nil }
+// A receiver has nothing to receive on Windows but the request itself,
+// which the child reads from the channel.
+type receiver struct{}
+
+func newReceiver(*childEnd) *receiver { return &receiver{} }
+
+func (*receiver) receive() ([]byte, []int, error) { return nil, nil, nil }
+
+func closeFds([]int) {}
 
 // applyRequest makes the handles the parent duplicated into this process
 // its standard handles, and refuses what the parent should not have sent.
-func applyRequest(req request, _ []*os.File, _ *marker) error {
-	if req.files > 0 || req.detach || req.dirFile || req.setUmask || len(req.handles) != 3 {
+func applyRequest(req request, _ []int, _ *marker) error {
+	if req.files > 0 || req.detach || req.dirFile || req.setUmask || req.answerless || len(req.handles) != 3 {
 		return fmt.Errorf("%w: files, Detach, a directory, a umask or no standard handles for a pre-started child", errCorrupt)
 	}
 	std := [3]uint32{windows.STD_INPUT_HANDLE, windows.STD_OUTPUT_HANDLE, windows.STD_ERROR_HANDLE}
@@ -110,6 +124,12 @@ type procState struct {
 }
 
 func readProcState() (procState, error) { return procState{umask: -1}, nil }
+
+// answerlessOK: Windows requests wait for the child's answer (its check of
+// its parent needs the parent alive: see checkParent).
+const answerlessOK = false
+
+func stoppedChild(*Process) bool { return false }
 
 // unblock: on Windows killing the child breaks its pipes, which wakes the
 // parent's reads and writes (the child's handles are inherited by no one

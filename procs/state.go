@@ -60,6 +60,15 @@ const (
 
 // encodeState snapshots every variable declared with Copy.
 func encodeState() ([]byte, error) {
+	b, _, err := snapshotState()
+	return b, err
+}
+
+// snapshotState is encodeState that also reports whether the snapshot is
+// plain: no value in it took a marshaler's or gob's path, which run code
+// of the program's when the child decodes them, code that may fail. A
+// plain snapshot that this build encoded, this build decodes.
+func snapshotState() ([]byte, bool, error) {
 	// The registry is fixed once Init has run (Fork checks that it has),
 	// so the variables are encoded without holding regMu: a marshaler of
 	// the user's that calls Forked, Inherited, Register or Copy must not
@@ -67,11 +76,18 @@ func encodeState() ([]byte, error) {
 	regMu.Lock()
 	vars := copies[:len(copies):len(copies)]
 	regMu.Unlock()
-	return encodeVars(vars)
+	return encodeVarsPlain(vars)
 }
 
 // encodeVars encodes the current values of vars in the payload format.
 func encodeVars(vars []copyVar) ([]byte, error) {
+	b, _, err := encodeVarsPlain(vars)
+	return b, err
+}
+
+// encodeVarsPlain is encodeVars that also reports whether the payload is
+// plain (see snapshotState).
+func encodeVarsPlain(vars []copyVar) ([]byte, bool, error) {
 	// Start with room for the previous snapshot: a program that forks in
 	// a loop then builds each one without growing the buffer.
 	last := int(lastStateSize.Load())
@@ -104,12 +120,15 @@ func encodeVars(vars []copyVar) ([]byte, error) {
 			b = w
 		}
 		if err != nil {
-			return nil, fmt.Errorf("copying %q: %w", c.name, err)
+			return nil, false, fmt.Errorf("copying %q: %w", c.name, err)
+		}
+		if tag == tagGob {
+			e.marshaled = true
 		}
 		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
 	}
 	lastStateSize.Store(int64(len(b)))
-	return b, nil
+	return b, !e.marshaled, nil
 }
 
 // lastStateSize is the size of the previous snapshot.

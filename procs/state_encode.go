@@ -49,8 +49,9 @@ type pathKey struct {
 }
 
 type encoder struct {
-	depth int
-	path  map[pathKey]bool // the pointers followed beyond deepPath
+	depth     int
+	path      map[pathKey]bool // the pointers followed beyond deepPath
+	marshaled bool             // a value took a marshaler's path (or gob's: encodeVarsPlain)
 }
 
 func (e *encoder) encodeTop(b []byte, p *plan, ptr unsafe.Pointer) (_ []byte, err error) {
@@ -138,6 +139,7 @@ func (e *encoder) encode(b []byte, p *plan, ptr unsafe.Pointer) []byte {
 			b = e.value(b, f.plan, unsafe.Add(ptr, f.off))
 		}
 	case kGobEncoder, kBinary, kText:
+		e.marshaled = true
 		var m []byte
 		var err error
 		switch v := reflect.NewAt(p.t, ptr).Interface(); p.kind {

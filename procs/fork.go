@@ -191,6 +191,14 @@ func ForkWith(name string, attr *Attr) (*Process, error) {
 	if err := attr.check(); err != nil {
 		return nil, wrap("fork", name, err)
 	}
+	if err := attr.checkSockets(); err != nil {
+		return nil, wrap("fork", name, err)
+	}
+	attr, release, err := withSocketFiles(attr)
+	if err != nil {
+		return nil, wrap("fork", name, err)
+	}
+	defer release()
 	state, plain, err := snapshotState()
 	if err == nil {
 		err = checkStateSize(uint64(len(state)))
@@ -242,7 +250,7 @@ func forkFresh(name string, attr *Attr, argv, env []string, state []byte) (*Proc
 		return nil, wrap("fork", name, err)
 	}
 	defer parent.close()
-	m := &marker{ppid: os.Getpid(), nonce: nonce, name: name}
+	m := &marker{ppid: os.Getpid(), nonce: nonce, name: name, sockets: len(attr.Sockets)}
 	for i, f := range childEnds {
 		m.channel = append(m.channel, inheritedID(i, f))
 	}
@@ -258,7 +266,15 @@ func forkFresh(name string, attr *Attr, argv, env []string, state []byte) (*Proc
 	if err != nil {
 		return nil, wrap("fork", name, err)
 	}
-	if err := parent.send(frame(nonce, fingerprint(), state)); err != nil {
+	msg := frame(nonce, fingerprint(), state)
+	shared, err := shareSockets(attr, p.Pid)
+	if err == nil && shared != nil {
+		msg = appendFrame(msg, nonce, fingerprint(), shared)
+	}
+	if err == nil {
+		err = parent.send(msg)
+	}
+	if err != nil {
 		_ = p.Kill()
 		if st, werr := p.Wait(); werr == nil {
 			err = fmt.Errorf("%w; the child %s", err, st)
@@ -334,18 +350,24 @@ func receive(m *marker, c childEnd) (func(), error) {
 	if err := decodeState(payload); err != nil {
 		return nil, fmt.Errorf("decoding the copied state: %w", err)
 	}
+	files := make([]*os.File, 0, len(m.files))
+	for _, id := range m.files {
+		files = append(files, inheritFile(id))
+	}
+	files, socks, err := receiveSockets(m, c, files)
+	if err != nil {
+		return nil, fmt.Errorf("receiving the sockets: %w", err)
+	}
 	regMu.Lock()
 	defer regMu.Unlock()
 	forked = true
-	for _, id := range m.files {
-		inherited = append(inherited, inheritFile(id))
-	}
+	inherited = append(inherited, files...)
+	sockets = socks
 	return fn, nil
 }
 
 // inheritFile opens a file the parent passed in Attr.Files.
 func inheritFile(id uintptr) *os.File {
-	f := os.NewFile(id, "inherited")
-	keepInherited(f)
-	return f
+	keepInherited(id)
+	return os.NewFile(id, "inherited")
 }

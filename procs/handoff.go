@@ -7,8 +7,11 @@ package procs
 // Unix, two anonymous pipes on Windows), starts the child with it and with
 // the marker
 //
-//	FORKPORT_FORK=2 <parent pid> <nonce> <channel ids> <file ids> <entry point>
+//	FORKPORT_FORK=3 <parent pid> <nonce> <channel ids> <file ids> <sockets> <entry point>
 //
+// (<sockets> counts the sockets of Attr.Sockets: on Unix the last of the
+// files, on Windows sent after the state, framed as it is, as the
+// protocol information WSADuplicateSocket made for the child)
 // and writes the header and the payload:
 //
 //	"forkport" 0x02  nonce[16]  fingerprint[16]  uint64be(len(payload))  payload
@@ -55,7 +58,7 @@ import (
 )
 
 const (
-	handoffVersion = "2"
+	handoffVersion = "3"
 	headerMagic    = "forkport\x02"
 	headerSize     = len(headerMagic) + 16 + 16 + 8
 	// maxReply bounds the reason a child sends back.
@@ -230,13 +233,16 @@ type marker struct {
 	nonce   [16]byte
 	channel []uintptr
 	files   []uintptr
+	// sockets is how many sockets of Attr.Sockets the child takes: on
+	// Unix the last sockets of files, on Windows sent after the state.
+	sockets int
 	name    string
 	pool    bool // started by Prestart: wait for a request
 }
 
 func (m *marker) String() string {
-	return fmt.Sprintf("%d %s %s %s %s", m.ppid, hex.EncodeToString(m.nonce[:]),
-		joinIDs(m.channel), joinIDs(m.files), m.name)
+	return fmt.Sprintf("%d %s %s %s %d %s", m.ppid, hex.EncodeToString(m.nonce[:]),
+		joinIDs(m.channel), joinIDs(m.files), m.sockets, m.name)
 }
 
 func joinIDs(ids []uintptr) string {
@@ -266,11 +272,11 @@ func parseMarker(s string) (*marker, error) {
 		return fmt.Errorf("%w: %s=%q: %s (set by hand, or by another forkport version?)",
 			errCorrupt, markerEnv, s, what)
 	}
-	f := strings.SplitN(s, " ", 6)
-	if len(f) != 6 || f[0] != handoffVersion && f[0] != handoffVersion+poolSuffix {
+	f := strings.SplitN(s, " ", 7)
+	if len(f) != 7 || f[0] != handoffVersion && f[0] != handoffVersion+poolSuffix {
 		return nil, bad("not a version " + handoffVersion + " marker")
 	}
-	m := &marker{name: f[5], pool: f[0] != handoffVersion}
+	m := &marker{name: f[6], pool: f[0] != handoffVersion}
 	ppid, err := strconv.Atoi(f[1])
 	if err != nil || ppid <= 0 {
 		return nil, bad("bad parent PID")
@@ -287,6 +293,10 @@ func parseMarker(s string) (*marker, error) {
 	}
 	if m.files, err = parseIDs(f[4]); err != nil {
 		return nil, bad("bad inherited files")
+	}
+	if m.sockets, err = strconv.Atoi(f[5]); err != nil || m.sockets < 0 || m.sockets > maxSockets ||
+		strconv.Itoa(m.sockets) != f[5] {
+		return nil, bad("bad socket count")
 	}
 	if m.name == "" {
 		return nil, bad("no entry point")

@@ -110,7 +110,7 @@ func dropThenForgeEntry() {
 	cmd := &exec.Cmd{
 		Path: forkCase.Name,
 		Args: []string{helperArgv0("exit", ""), "0"},
-		Env: append(os.Environ(), fmt.Sprintf("FORKPORT_FORK=2 %d %s 3  report",
+		Env: append(os.Environ(), fmt.Sprintf("FORKPORT_FORK=3 %d %s 3  0 report",
 			os.Getpid(), hex.EncodeToString(nonce))),
 		ExtraFiles: []*os.File{theirs},
 		Stderr:     &stderr,

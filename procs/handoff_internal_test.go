@@ -86,7 +86,7 @@ func TestStateSizeLimit(t *testing.T) {
 }
 
 func TestMarkerRoundTrip(t *testing.T) {
-	m := &marker{ppid: 42, nonce: testNonce, channel: []uintptr{3}, files: []uintptr{4, 5}, name: "a name with spaces"}
+	m := &marker{ppid: 42, nonce: testNonce, channel: []uintptr{3}, files: []uintptr{4, 5}, sockets: 1, name: "a name with spaces"}
 	v, ok := strings.CutPrefix(encodeMarker(m), markerEnv+"=")
 	require.True(t, ok)
 	got, err := parseMarker(v)
@@ -97,17 +97,23 @@ func TestMarkerRoundTrip(t *testing.T) {
 func TestParseMarkerRefuses(t *testing.T) {
 	nonce := strings.Repeat("ab", 16)
 	for _, v := range []string{
-		"", "1 3  report", // the old version
-		"2 42 " + nonce + " 3  ",           // no entry point
-		"2 0 " + nonce + " 3  report",      // no parent
-		"2 x " + nonce + " 3  report",      // no parent
-		"2 42 abc 3  report",               // short nonce
-		"2 42 " + nonce + "zz 3  report",   // long nonce
-		"2 42 " + nonce + "  4 report",     // no channel
-		"2 42 " + nonce + " 3,x  report",   // bad channel
-		"2 42 " + nonce + " 3 4,,5 report", // bad files
-		"2 42 " + nonce + " -3  report",    // negative
-		"2 42 " + nonce + " 99999999999999999999  report",
+		"", "1 3  report", // an old version
+		"2 42 " + nonce + " 3 4,5 report",    // the version before sockets
+		"3 42 " + nonce + " 3  0 ",           // no entry point
+		"3 0 " + nonce + " 3  0 report",      // no parent
+		"3 x " + nonce + " 3  0 report",      // no parent
+		"3 42 abc 3  0 report",               // short nonce
+		"3 42 " + nonce + "zz 3  0 report",   // long nonce
+		"3 42 " + nonce + "  4 0 report",     // no channel
+		"3 42 " + nonce + " 3,x  0 report",   // bad channel
+		"3 42 " + nonce + " 3 4,,5 0 report", // bad files
+		"3 42 " + nonce + " -3  0 report",    // negative
+		"3 42 " + nonce + " 99999999999999999999  0 report",
+		"3 42 " + nonce + " 3 4 -1 report",  // negative socket count
+		"3 42 " + nonce + " 3 4 +1 report",  // not the count's only spelling
+		"3 42 " + nonce + " 3 4 01 report",  // nor this
+		"3 42 " + nonce + " 3 4 x report",   // no count
+		"3 42 " + nonce + " 3 4 999 report", // over maxSockets
 	} {
 		_, err := parseMarker(v)
 		assert.ErrorIs(t, err, errCorrupt, "%q", v)
@@ -122,7 +128,7 @@ func TestWithoutMarker(t *testing.T) {
 // FuzzParseMarker: the marker comes from the environment, from whoever
 // started the program.
 func FuzzParseMarker(f *testing.F) {
-	f.Add("2 42 " + strings.Repeat("ab", 16) + " 3 4,5 report")
+	f.Add("3 42 " + strings.Repeat("ab", 16) + " 3 4,5 1 report")
 	f.Add("1 3  report")
 	f.Fuzz(func(t *testing.T, v string) {
 		m, err := parseMarker(v)

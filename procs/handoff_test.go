@@ -31,7 +31,7 @@ func forgedMarker(t *testing.T, ppid int, channel string) (string, []byte) {
 	nonce := make([]byte, 16)
 	_, err := rand.Read(nonce)
 	require.NoError(t, err)
-	return fmt.Sprintf("FORKPORT_FORK=2 %d %s %s  report", ppid, hex.EncodeToString(nonce), channel), nonce
+	return fmt.Sprintf("FORKPORT_FORK=3 %d %s %s  0 report", ppid, hex.EncodeToString(nonce), channel), nonce
 }
 
 // startForged starts path (the test binary or a copy) with marker in its

@@ -148,7 +148,7 @@ func TestStrangersChannelIsRefused(t *testing.T) {
 	t.Run("pool marker", func(t *testing.T) {
 		ours, theirs, maker := strangersChannel(t)
 		m, _ := forgedMarker(t, os.Getpid(), "3")
-		m = strings.Replace(m, "FORKPORT_FORK=2 ", "FORKPORT_FORK=2p ", 1)
+		m = strings.Replace(m, "FORKPORT_FORK=3 ", "FORKPORT_FORK=3p ", 1)
 		m = strings.TrimSuffix(m, "report") + "prestarted"
 		cmd, stderr := startForged(t, exe(t), m, theirs)
 		theirs.Close()

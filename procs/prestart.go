@@ -673,7 +673,7 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte, plain
 	if c == nil {
 		return nil, false, false
 	}
-	req := request{entry: name, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files),
+	req := request{entry: name, argv: argv, env: env, group: attr.Group, detach: attr.Detach, files: len(attr.Files), sockets: len(attr.Sockets),
 		setUmask: st.umask >= 0, umask: max(st.umask, 0)}
 	if slices.Equal(env, c.start) {
 		req.env, req.sameEnv = nil, true // the child has it already
@@ -821,7 +821,8 @@ type request struct {
 	dirFile       bool     // the working directory comes as a descriptor after the files (Unix)
 	setUmask      bool     // umask is the caller's (Unix)
 	umask         int      // the file mode creation mask
-	files         int      // Attr.Files sent (Unix)
+	files         int      // Attr.Files sent (Unix), Attr.Sockets' descriptors included
+	sockets       int      // Attr.Sockets: on Unix the last of the files, on Windows framed after the state
 	handles       []uint64 // standard handles duplicated into the child (Windows)
 }
 
@@ -842,7 +843,8 @@ const (
 // A request is, after its length (uint32be): entry and dir (uvarint
 // length, bytes), argv and env (uvarint count, then each string as a
 // uint32be length and bytes), the flags byte, the umask if reqUmask, the
-// number of Attr.Files and the handles (uvarints). A listed string takes 4
+// number of Attr.Files, the handles and the number of Attr.Sockets
+// (uvarints). A listed string takes 4
 // bytes at least, so that a list's count is bounded by the bytes left / 4
 // and decoding allocates a small multiple of the request's size (a string
 // header is 16 bytes: with one-byte lengths, a request of empty strings
@@ -875,6 +877,7 @@ func (r request) encode() []byte {
 	for _, h := range r.handles {
 		b = appendUvarint(b, h)
 	}
+	b = appendUvarint(b, uint64(r.sockets))
 	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
 	return b
 }
@@ -937,10 +940,11 @@ func decodeRequest(body []byte) (req request, err error) {
 	for range handles {
 		req.handles = append(req.handles, d.uvarint())
 	}
-	if d.off != len(d.buf) {
+	socks := d.uvarint()
+	if d.off != len(d.buf) || socks > maxSockets || maxPooledFiles > 0 && socks > files {
 		return req, errCorrupt
 	}
-	req.files = int(files)
+	req.files, req.sockets = int(files), int(socks)
 	return req, nil
 }
 
@@ -1004,6 +1008,7 @@ func awaitRequest(m *marker, c *childEnd) (*marker, error) {
 	done := *m
 	done.name = req.entry
 	done.files = m.files[:min(req.files, len(m.files))]
+	done.sockets = req.sockets
 	return &done, nil
 }
 

@@ -150,7 +150,7 @@ func TestPrestartAnswersWhereTheChildMayRefuse(t *testing.T) {
 const poolExtraEntryEnv = "FORKPORT_TEST_POOL_EXTRA_ENTRY"
 
 func init() {
-	if os.Getenv(poolExtraEntryEnv) != "" && strings.HasPrefix(os.Getenv("FORKPORT_FORK"), "2p ") {
+	if os.Getenv(poolExtraEntryEnv) != "" && strings.HasPrefix(os.Getenv("FORKPORT_FORK"), "3p ") {
 		procs.Register("only-in-the-child", func() {})
 	}
 }

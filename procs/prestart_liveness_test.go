@@ -23,7 +23,7 @@ const poolInitBlockEnv = "FORKPORT_TEST_POOL_INIT_BLOCK"
 
 func init() {
 	dir := os.Getenv(poolInitBlockEnv)
-	if dir == "" || !strings.HasPrefix(os.Getenv("FORKPORT_FORK"), "2p ") { // a pool child's marker
+	if dir == "" || !strings.HasPrefix(os.Getenv("FORKPORT_FORK"), "3p ") { // a pool child's marker
 		return
 	}
 	ppid := os.Getppid()

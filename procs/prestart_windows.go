@@ -55,8 +55,9 @@ func prepareTree(p *Process, a *Attr) error {
 }
 
 // transfer duplicates the standard handles the child is to have into it,
-// for the request to name, and writes the request and the state (append
-// adds the framed state to the request's bytes). Windows requests are
+// for the request to name, and the sockets for its process ID, and writes
+// the request, the state (append adds the framed state to the request's
+// bytes) and the sockets' protocol information, framed. Windows requests are
 // never answerless: arm was called already.
 func transfer(c *idleChild, attr *Attr, req *request, appendState func([]byte) []byte, _ func()) error {
 	req.dir = absDir(attr.Dir)
@@ -78,7 +79,15 @@ func transfer(c *idleChild, attr *Attr, req *request, appendState func([]byte) [
 	if err != nil {
 		return os.NewSyscallError("DuplicateHandle", err)
 	}
-	_, err = c.end.state.Write(appendState(req.encode()))
+	shared, err := shareSockets(attr, c.p.Pid)
+	if err != nil {
+		return err
+	}
+	msg := appendState(req.encode())
+	if shared != nil {
+		msg = appendFrame(msg, c.nonce, fingerprint(), shared)
+	}
+	_, err = c.end.state.Write(msg)
 	return err
 }
 

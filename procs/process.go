@@ -40,6 +40,20 @@ type Attr struct {
 	// emulation's own descriptor in a forked child, which reads them with
 	// Inherited); on Windows they are inherited handles.
 	Files []*os.File
+	// Sockets are listeners and connections a forked child is handed
+	// (ForkWith): *net.TCPListener, *net.TCPConn, *net.UnixListener or
+	// *net.UnixConn, stream sockets over IPv4, IPv6 or a Unix domain. The
+	// child takes Sockets[i] with InheritedListener(i) or
+	// InheritedConn(i). It gets the same socket, not a new one: on Unix
+	// its descriptor, as with Files (it counts towards the pool's
+	// limit of 8); on Windows a duplicate made for the child's process ID
+	// with WSADuplicateSocket and rebuilt in the child with WSASocket. The
+	// parent's copy stays open and usable: closing it does not close the
+	// child's. On Windows the parent's copy leaves the parent's I/O
+	// completion port (as (*net.TCPListener).File does), so that the
+	// child's poller can take it. Start refuses Sockets: a program it
+	// starts would not know where to find them.
+	Sockets []syscall.Conn
 	// Group makes the child the root of a tree that KillTree can kill at
 	// once: on Unix a new process group (Setpgid), on Windows a job object
 	// with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, which the OS also kills when
@@ -109,6 +123,9 @@ func Start(path string, argv []string, attr *Attr) (*Process, error) {
 	}
 	if err := attr.check(); err != nil {
 		return nil, wrap("start", path, err)
+	}
+	if len(attr.Sockets) > 0 {
+		return nil, wrap("start", path, invalid("Attr.Sockets is for ForkWith: a program Start starts would not know where to find them (pass a socket as one of Attr.Files on Unix)"))
 	}
 	prog, err := inDir(attr.Dir, path)
 	if err != nil {

@@ -1,0 +1,178 @@
+package procs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"syscall"
+)
+
+// maxSockets bounds Attr.Sockets: the most sockets one child is handed.
+const maxSockets = 64
+
+// A socket handed to this process by its parent (Attr.Sockets), until the
+// program takes it with InheritedListener or InheritedConn.
+type inheritedSocket struct {
+	f         *os.File // nil once taken
+	listening bool     // SO_ACCEPTCONN: a listener, else a connection
+}
+
+// sockets are the sockets this forked child was handed, in order; guarded
+// by regMu.
+var sockets []inheritedSocket
+
+// checkSockets validates Attr.Sockets before any child starts: each must
+// be an open stream socket of a family procs hands on (IPv4, IPv6 or Unix
+// domain), at most maxSockets of them.
+func (a *Attr) checkSockets() error {
+	if len(a.Sockets) > maxSockets {
+		return invalid("Attr.Sockets holds %d sockets, over the limit of %d", len(a.Sockets), maxSockets)
+	}
+	for i, c := range a.Sockets {
+		if err := withSocket(c, checkStreamSocket); err != nil {
+			return fmt.Errorf("Attr.Sockets[%d] (%T): %w", i, c, err)
+		}
+	}
+	return nil
+}
+
+// withSocket runs fn with c's descriptor (Unix) or socket handle (Windows),
+// which stays open until fn returns. A closed c is an error wrapping
+// os.ErrClosed; a nil one, fs.ErrInvalid.
+func withSocket(c syscall.Conn, fn func(fd uintptr) error) error {
+	if c == nil || isNilPointer(c) {
+		return invalid("a nil socket")
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return closedOr(err)
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(fd) }); err != nil {
+		return closedOr(err)
+	}
+	return ferr
+}
+
+// closedOr makes the error of a closed connection or file wrap
+// os.ErrClosed (net.ErrClosed does not).
+func closedOr(err error) error {
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) {
+		return fmt.Errorf("%w (%v)", os.ErrClosed, err)
+	}
+	return err
+}
+
+// isNilPointer reports a nil pointer in an interface (a nil
+// *net.TCPListener, say), whose SyscallConn would panic.
+func isNilPointer(c syscall.Conn) bool {
+	switch v := c.(type) {
+	case *net.TCPListener:
+		return v == nil
+	case *net.TCPConn:
+		return v == nil
+	case *net.UnixListener:
+		return v == nil
+	case *net.UnixConn:
+		return v == nil
+	case *os.File:
+		return v == nil
+	}
+	return false
+}
+
+// socketFamily checks a socket's type and family from getsockopt and
+// getsockname: a stream socket of IPv4, IPv6 or a Unix domain.
+func socketFamily(sotype int, typeErr error, sa syscall.Sockaddr, nameErr error) error {
+	if typeErr != nil {
+		if isNotSocket(typeErr) {
+			return invalid("not a socket")
+		}
+		return os.NewSyscallError("getsockopt", typeErr)
+	}
+	if sotype != syscall.SOCK_STREAM {
+		return invalid("a socket of type %d, not a stream socket (SOCK_STREAM)", sotype)
+	}
+	if nameErr != nil {
+		return os.NewSyscallError("getsockname", nameErr)
+	}
+	switch sa.(type) {
+	case *syscall.SockaddrInet4, *syscall.SockaddrInet6, *syscall.SockaddrUnix:
+		return nil
+	}
+	return invalid("a socket of an unsupported family (%T): procs hands on IPv4, IPv6 and Unix domain sockets", sa)
+}
+
+// InheritedSockets returns, in a forked child, how many sockets its parent
+// passed in Attr.Sockets (taken or not); 0 in any other process.
+func InheritedSockets() int {
+	regMu.Lock()
+	defer regMu.Unlock()
+	return len(sockets)
+}
+
+// InheritedListener returns, in a forked child, the listening socket its
+// parent passed as Attr.Sockets[i], as a net.Listener on this process's
+// network poller (a *net.TCPListener or *net.UnixListener): the same
+// socket as the parent's, which may go on accepting on it too. Each socket
+// is taken once: a second call for i returns an error wrapping
+// os.ErrClosed, so that closing what it returned closes the child's only
+// copy. An i that names no inherited socket is an error wrapping
+// fs.ErrNotExist; a socket that is a connection, not a listener, one
+// wrapping fs.ErrInvalid (use InheritedConn).
+func InheritedListener(i int) (net.Listener, error) {
+	var l net.Listener
+	err := takeSocket(i, true, func(f *os.File) (err error) {
+		l, err = net.FileListener(f)
+		return err
+	})
+	return l, err
+}
+
+// InheritedConn returns, in a forked child, the connected socket its parent
+// passed as Attr.Sockets[i], as a net.Conn on this process's network
+// poller (a *net.TCPConn or *net.UnixConn). The parent may close its copy
+// at once (as the chapter's forking server does after each fork): the
+// connection stays open until the child closes it too. Errors are as for
+// InheritedListener; a listener is an error wrapping fs.ErrInvalid.
+func InheritedConn(i int) (net.Conn, error) {
+	var c net.Conn
+	err := takeSocket(i, false, func(f *os.File) (err error) {
+		c, err = net.FileConn(f)
+		return err
+	})
+	return c, err
+}
+
+// takeSocket hands inherited socket i to build, which makes its own copy
+// (net.FileListener and net.FileConn duplicate the descriptor), then
+// releases the inherited one.
+func takeSocket(i int, listener bool, build func(*os.File) error) error {
+	what := [2]string{"connection", "listener"}
+	regMu.Lock()
+	defer regMu.Unlock()
+	switch {
+	case i < 0 || i >= len(sockets):
+		return fmt.Errorf("procs: inherited socket %d: %w (this process was handed %d sockets)", i, fs.ErrNotExist, len(sockets))
+	case sockets[i].f == nil:
+		return fmt.Errorf("procs: inherited socket %d: taken already: %w", i, os.ErrClosed)
+	case sockets[i].listening != listener:
+		is := what[b2i(sockets[i].listening)]
+		return fmt.Errorf("procs: inherited socket %d is a %s, not a %s: %w", i, is, what[b2i(listener)], fs.ErrInvalid)
+	}
+	if err := build(sockets[i].f); err != nil {
+		return fmt.Errorf("procs: inherited socket %d: %w", i, err)
+	}
+	releaseSocket(sockets[i].f)
+	sockets[i].f = nil
+	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

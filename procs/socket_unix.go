@@ -1,0 +1,91 @@
+//go:build unix
+
+package procs
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// checkStreamSocket checks that fd is a stream socket procs hands on.
+func checkStreamSocket(fd uintptr) error {
+	sotype, typeErr := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TYPE)
+	var sa syscall.Sockaddr
+	var nameErr error
+	if typeErr == nil {
+		sa, nameErr = syscall.Getsockname(int(fd))
+	}
+	return socketFamily(sotype, typeErr, sa, nameErr)
+}
+
+func isNotSocket(err error) bool { return err == syscall.ENOTSOCK }
+
+// withSocketFiles returns attr with a duplicate of each of its sockets'
+// descriptors after its Files: a forked child inherits a socket as it
+// does a file, and takes the last len(Sockets) of its files as sockets.
+// release closes the duplicates (the child has its own by then).
+func withSocketFiles(attr *Attr) (*Attr, func(), error) {
+	if len(attr.Sockets) == 0 {
+		return attr, func() {}, nil
+	}
+	child := *attr
+	child.Files = append(make([]*os.File, 0, len(attr.Files)+len(attr.Sockets)), attr.Files...)
+	// os.StartProcess (and the pool's hand-off) take each file's Fd,
+	// which makes its description blocking, and a socket's description is
+	// the one the caller's listener or connection uses: release makes it
+	// non-blocking again, as Go's net package keeps every socket.
+	release := func() {
+		for _, c := range attr.Sockets[:len(child.Files)-len(attr.Files)] {
+			_ = withSocket(c, func(fd uintptr) error { return syscall.SetNonblock(int(fd), true) })
+		}
+		closeAll(child.Files[len(attr.Files):])
+	}
+	for i, c := range attr.Sockets {
+		err := withSocket(c, func(fd uintptr) error {
+			dup, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+			if err != nil {
+				return os.NewSyscallError("fcntl", err)
+			}
+			child.Files = append(child.Files, os.NewFile(uintptr(dup), fmt.Sprintf("socket %d", i)))
+			return nil
+		})
+		if err != nil {
+			release()
+			return nil, nil, fmt.Errorf("Attr.Sockets[%d]: %w", i, err)
+		}
+	}
+	return &child, release, nil
+}
+
+// shareSockets has nothing to send on Unix: the sockets go as files.
+func shareSockets(*Attr, int) ([]byte, error) { return nil, nil }
+
+// receiveSockets takes the last m.sockets of a forked child's inherited
+// files as its sockets, and notes which are listening (SO_ACCEPTCONN).
+func receiveSockets(m *marker, _ childEnd, files []*os.File) ([]*os.File, []inheritedSocket, error) {
+	if m.sockets == 0 {
+		return files, nil, nil
+	}
+	if m.sockets > len(files) {
+		return nil, nil, fmt.Errorf("%w: %d sockets among %d inherited files", errCorrupt, m.sockets, len(files))
+	}
+	rest, tail := files[:len(files)-m.sockets], files[len(files)-m.sockets:]
+	socks := make([]inheritedSocket, len(tail))
+	for i, f := range tail {
+		// The number, not f.Fd(), which would make the description the
+		// parent shares blocking.
+		on, err := syscall.GetsockoptInt(int(m.files[len(rest)+i]), syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN)
+		if err != nil {
+			return nil, nil, fmt.Errorf("inherited socket %d: %w", i, os.NewSyscallError("getsockopt", err))
+		}
+		socks[i] = inheritedSocket{f: f, listening: on != 0}
+	}
+	return rest, socks, nil
+}
+
+// releaseSocket closes the inherited descriptor of a socket the program
+// took: it has its own duplicate.
+func releaseSocket(f *os.File) { f.Close() }

@@ -125,7 +125,7 @@ func InheritedSockets() int {
 func InheritedListener(i int) (net.Listener, error) {
 	var l net.Listener
 	err := takeSocket(i, true, func(f *os.File) (err error) {
-		l, err = net.FileListener(f)
+		l, err = listenerFrom(f)
 		return err
 	})
 	return l, err
@@ -140,15 +140,15 @@ func InheritedListener(i int) (net.Listener, error) {
 func InheritedConn(i int) (net.Conn, error) {
 	var c net.Conn
 	err := takeSocket(i, false, func(f *os.File) (err error) {
-		c, err = net.FileConn(f)
+		c, err = connFrom(f)
 		return err
 	})
 	return c, err
 }
 
-// takeSocket hands inherited socket i to build, which makes its own copy
-// (net.FileListener and net.FileConn duplicate the descriptor), then
-// releases the inherited one.
+// takeSocket hands inherited socket i to build, which makes the program's
+// listener or connection of it and releases the inherited file (or
+// keeps it, if what it made owns the socket).
 func takeSocket(i int, listener bool, build func(*os.File) error) error {
 	what := [2]string{"connection", "listener"}
 	regMu.Lock()
@@ -165,7 +165,6 @@ func takeSocket(i int, listener bool, build func(*os.File) error) error {
 	if err := build(sockets[i].f); err != nil {
 		return fmt.Errorf("procs: inherited socket %d: %w", i, err)
 	}
-	releaseSocket(sockets[i].f)
 	sockets[i].f = nil
 	return nil
 }

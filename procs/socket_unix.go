@@ -4,6 +4,7 @@ package procs
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"syscall"
 
@@ -86,6 +87,16 @@ func receiveSockets(m *marker, _ childEnd, files []*os.File) ([]*os.File, []inhe
 	return rest, socks, nil
 }
 
-// releaseSocket closes the inherited descriptor of a socket the program
-// took: it has its own duplicate.
-func releaseSocket(f *os.File) { f.Close() }
+// listenerFrom makes the listener the program takes from an inherited
+// socket, on the runtime's poller (net.FileListener makes its own
+// descriptor), and closes f.
+func listenerFrom(f *os.File) (net.Listener, error) {
+	defer f.Close()
+	return net.FileListener(f)
+}
+
+// connFrom is listenerFrom for a connection.
+func connFrom(f *os.File) (net.Conn, error) {
+	defer f.Close()
+	return net.FileConn(f)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -140,8 +141,20 @@ func releaseSocket(f *os.File) {
 	if err == nil {
 		_ = rc.Control(func(h uintptr) { windows.Closesocket(windows.Handle(h)) })
 	}
+	keepSocketFile(f)
+}
+
+// keepSocketFile keeps the *os.File of a socket handle closed with
+// closesocket, or owned by a blocking listener or connection, from its
+// finalizer's CloseHandle.
+func keepSocketFile(f *os.File) {
+	keptMu.Lock()
+	defer keptMu.Unlock()
 	releasedSockets = append(releasedSockets, f)
 }
 
-// releasedSockets keeps the released sockets' files (guarded by regMu).
-var releasedSockets []*os.File
+// releasedSockets keeps the released sockets' files.
+var (
+	keptMu          sync.Mutex
+	releasedSockets []*os.File
+)

@@ -368,6 +368,7 @@ func receive(m *marker, c childEnd) (func(), error) {
 
 // inheritFile opens a file the parent passed in Attr.Files.
 func inheritFile(id uintptr) *os.File {
-	keepInherited(id)
-	return os.NewFile(id, "inherited")
+	f := os.NewFile(id, "inherited")
+	keepInherited(f)
+	return f
 }

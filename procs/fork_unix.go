@@ -14,6 +14,4 @@ func inheritedID(i int, _ *os.File) uintptr { return uintptr(3 + i) }
 // keepInherited marks an inherited descriptor close-on-exec, as the parent's
 // own copy was (Go opens every file so), so the child does not pass it on
 // when it execs another program, as a real fork+exec would not.
-// It takes the number, not an *os.File: File.Fd would put a socket's
-// description, which the parent shares, in blocking mode.
-func keepInherited(fd uintptr) { syscall.CloseOnExec(int(fd)) }
+func keepInherited(f *os.File) { syscall.CloseOnExec(int(f.Fd())) }

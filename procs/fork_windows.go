@@ -8,4 +8,4 @@ func inheritedID(_ int, f *os.File) uintptr { return f.Fd() }
 
 // keepInherited has nothing to do on Windows: Go starts every process with
 // an explicit list of handles to inherit.
-func keepInherited(uintptr) {}
+func keepInherited(*os.File) {}

@@ -47,8 +47,8 @@ func openHandoff(ids []uintptr) (childEnd, error) {
 	if err := checkChannelMaker(int(ids[0])); err != nil {
 		return childEnd{}, err
 	}
-	keepInherited(ids[0])
 	f := os.NewFile(ids[0], "fork-handoff")
+	keepInherited(f)
 	return newChildEnd(f, f), nil
 }
 

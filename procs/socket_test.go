@@ -24,6 +24,7 @@ func init() {
 	procs.Register("socket-serve-one", serveOneEntry)
 	procs.Register("socket-echo-conn", echoConnEntry)
 	procs.Register("socket-misuse", socketMisuseEntry)
+	procs.Register("socket-deadline", deadlineEntry)
 }
 
 // socketDeadline bounds every read, write and accept of these tests.
@@ -352,4 +353,53 @@ func TestPrestartHandsSockets(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("child %d: a connection\n", p.Pid), <-got)
 	assert.Zero(t, waitCode(t, p))
 	assert.Equal(t, before+2, procs.PooledForks(), "a pre-started child served the Fork")
+}
+
+// deadlineEntry reads from inherited connection 0 past a deadline, then
+// after closing it, and reports both errors' sentinels; then it answers on
+// inherited connection 1.
+func deadlineEntry() {
+	c, err := procs.InheritedConn(0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		procs.Exit(3)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	_, err = c.Read(make([]byte, 1))
+	fmt.Printf("past the deadline: deadline=%t\n", errors.Is(err, os.ErrDeadlineExceeded))
+	_ = c.SetReadDeadline(time.Time{})
+	c.Close()
+	_, err = c.Read(make([]byte, 1))
+	fmt.Printf("after close: closed=%t\n", errors.Is(err, net.ErrClosed))
+}
+
+// TestInheritedConnDeadlineAndClose: a connection a child takes keeps
+// net.Conn's contract for deadlines and Close (on Windows also when it is
+// served by blocking calls, as under Wine), and its Close ends the
+// connection: the client, which sent nothing, reads end of file.
+func TestInheritedConnDeadlineAndClose(t *testing.T) {
+	l := listen(t, "tcp4")
+	got := make(chan error, 1)
+	go func() {
+		c, err := net.DialTimeout("tcp4", l.Addr().String(), socketDeadline)
+		if err == nil {
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(socketDeadline))
+			_, err = io.ReadAll(c)
+		}
+		got <- err
+	}()
+	c, err := l.Accept()
+	require.NoError(t, err)
+	out := filepath.Join(testutil.TempDir(t), "out")
+	f, err := os.Create(out)
+	require.NoError(t, err)
+	defer f.Close()
+	p := forkWith(t, "socket-deadline", &procs.Attr{Sockets: []syscall.Conn{c.(syscall.Conn)}, Stdout: f, Group: true}, func() {})
+	require.NoError(t, c.Close())
+	require.Zero(t, waitCode(t, p))
+	assert.NoError(t, <-got, "the client reads end of file once the child closed the connection")
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "past the deadline: deadline=true\nafter close: closed=true\n", string(b))
 }

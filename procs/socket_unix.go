@@ -27,23 +27,18 @@ func isNotSocket(err error) bool { return err == syscall.ENOTSOCK }
 // withSocketFiles returns attr with a duplicate of each of its sockets'
 // descriptors after its Files: a forked child inherits a socket as it
 // does a file, and takes the last len(Sockets) of its files as sockets.
-// release closes the duplicates (the child has its own by then).
+// release closes the duplicates (the child has its own by then). The
+// duplicates are made with os.NewFile, not (*net.TCPListener).File: a
+// non-blocking descriptor given to NewFile stays non-blocking when
+// os.StartProcess takes its Fd, and the open file description is the one
+// the caller's listener or connection uses, which must stay non-blocking.
 func withSocketFiles(attr *Attr) (*Attr, func(), error) {
 	if len(attr.Sockets) == 0 {
 		return attr, func() {}, nil
 	}
 	child := *attr
 	child.Files = append(make([]*os.File, 0, len(attr.Files)+len(attr.Sockets)), attr.Files...)
-	// os.StartProcess (and the pool's hand-off) take each file's Fd,
-	// which makes its description blocking, and a socket's description is
-	// the one the caller's listener or connection uses: release makes it
-	// non-blocking again, as Go's net package keeps every socket.
-	release := func() {
-		for _, c := range attr.Sockets[:len(child.Files)-len(attr.Files)] {
-			_ = withSocket(c, func(fd uintptr) error { return syscall.SetNonblock(int(fd), true) })
-		}
-		closeAll(child.Files[len(attr.Files):])
-	}
+	release := func() { closeAll(child.Files[len(attr.Files):]) }
 	for i, c := range attr.Sockets {
 		err := withSocket(c, func(fd uintptr) error {
 			dup, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
@@ -76,9 +71,7 @@ func receiveSockets(m *marker, _ childEnd, files []*os.File) ([]*os.File, []inhe
 	rest, tail := files[:len(files)-m.sockets], files[len(files)-m.sockets:]
 	socks := make([]inheritedSocket, len(tail))
 	for i, f := range tail {
-		// The number, not f.Fd(), which would make the description the
-		// parent shares blocking.
-		on, err := syscall.GetsockoptInt(int(m.files[len(rest)+i]), syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN)
+		on, err := syscall.GetsockoptInt(int(f.Fd()), syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN)
 		if err != nil {
 			return nil, nil, fmt.Errorf("inherited socket %d: %w", i, os.NewSyscallError("getsockopt", err))
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -835,7 +836,8 @@ func serverRestart(args []string) error {
 	if err != nil {
 		return err
 	}
-	exited := make(chan int, 1) // attempts completed when the old server exited
+	var completed atomic.Int64    // attempts made so far
+	exited := make(chan int64, 1) // attempts made when the old server exited
 	var status string
 	var waitErr error
 	done := make(chan struct{})
@@ -848,7 +850,7 @@ func serverRestart(args []string) error {
 		} else {
 			status = st.String()
 		}
-		exited <- len(results)
+		exited <- completed.Load()
 	}()
 	attempts := make(chan int, n)
 	for i := range n {
@@ -862,7 +864,9 @@ func serverRestart(args []string) error {
 				if i == restartAt {
 					_, _ = restartW.Write([]byte{1})
 				}
-				results <- attempt(addr, i)
+				pid := attempt(addr, i)
+				completed.Add(1)
+				results <- pid
 			}
 		}()
 	}
@@ -890,7 +894,7 @@ func serverRestart(args []string) error {
 	if waitErr != nil {
 		return waitErr
 	}
-	fmt.Printf("the old server exited during the stream: %t (%s)\n", <-exited < n, status)
+	fmt.Printf("the old server exited during the stream: %t (%s)\n", <-exited < int64(n), status)
 	_ = aliveR.SetReadDeadline(time.Now().Add(serverDeadline))
 	_, err = io.Copy(io.Discard, aliveR)
 	fmt.Printf("every generation exited: %t\n", err == nil)

@@ -406,7 +406,19 @@ def generation(lst, restart, stop, alive):
     """One generation of a server that restarts gracefully: it serves
     connections one at a time; a byte on restart makes it fork its
     successor, wait for its ready byte, close the listener and exit; end of
-    file on stop makes it close the listener and exit. alive is only held."""
+    file on stop makes it close the listener and exit. alive is only held,
+    and closed after the listener: a descriptor an exiting process leaves
+    open may be closed after its parent sees it exit (and a socket's last
+    close may be deferred), so end of file on alive means no listener is
+    left only if the listener was closed before."""
+    try:
+        serve_generation(lst, restart, stop, alive)
+    finally:
+        lst.close()
+        os.close(alive)
+
+
+def serve_generation(lst, restart, stop, alive):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         watch = [lst, stop] + ([restart] if restart is not None else [])

@@ -32,6 +32,7 @@ import time
 
 DEADLINE = 20.0  # seconds: every network wait
 MAX_LINES = 16
+STREAM_TIME = 60.0  # seconds: the restart scenario's stream of attempts
 
 # The Linux paths (/proc), except on the bsd-paths leg (FORKPORT_BSDPATHS=1):
 # there Linux takes macOS's, ps.
@@ -497,6 +498,8 @@ def restart(args):
         with lock:
             exited_at.append((len(results), status_string(status)))
 
+    stream_end = time.monotonic() + STREAM_TIME
+
     def dialer():
         while True:
             with lock:
@@ -506,7 +509,8 @@ def restart(args):
                 next_attempt[0] += 1
             if i == n // 4:
                 os.write(restart_w, b"\1")
-            r = attempt(addr, i)
+            # The stream's bound: past it, attempts left count as failed untried.
+            r = attempt(addr, i) if time.monotonic() < stream_end else 0
             with lock:
                 results.append(r)
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -731,14 +732,7 @@ func runGeneration() error {
 		restart, stop, alive = files[0], files[1], files[2]
 	}
 	defer alive.Close()
-	closeOnce := make(chan struct{}, 1)
-	closeListener := func() {
-		select {
-		case closeOnce <- struct{}{}:
-			l.Close()
-		default:
-		}
-	}
+	closeListener := sync.OnceFunc(func() { l.Close() })
 	defer closeListener()
 	go func() {
 		_, _ = io.Copy(io.Discard, stop)

@@ -112,6 +112,15 @@ class Client:
         self.s.close()
 
 
+def close_err(s):
+    """Closes s and returns the error as Go prints it: <nil> for none."""
+    try:
+        s.close()
+    except OSError as e:
+        return str(e)
+    return "<nil>"
+
+
 def finished_by(rest, pid):
     return rest == f"{pid} bye\n"
 
@@ -184,8 +193,7 @@ def closecopy(args):
         lst.close()
         c.close()
         child_exit(serve_conn, sc)
-    sc.close()
-    print("parent closed its copy right after the fork: err=<nil>", flush=True)
+    print(f"parent closed its copy right after the fork: err={close_err(sc)}", flush=True)
     got, _ = c.ask("after-the-parents-close")
     print(f"after the parent's close: the child answered={tf(got == pid)}", flush=True)
     rest = c.finish()
@@ -220,8 +228,7 @@ def prefork(args):
         if pid == 0:
             child_exit(accept_one, lst)
         forked.append(pid)
-    lst.close()
-    print("parent closed its listener after forking: err=<nil>", flush=True)
+    print(f"parent closed its listener after forking: err={close_err(lst)}", flush=True)
     answered = 0
     by = set()
     for i in range(n):

@@ -40,6 +40,7 @@ func Commands() map[string]func([]string) int {
 		"exitprobe":   ExitProbe,
 		"killprobe":   KillProbe,
 		"zombieprobe": ZombieProbe,
+		"serverprobe": ServerProbe,
 		"treeprobe":   TreeProbe,
 		"sessioninfo": SessionInfo,
 		"sleeper":     Sleeper,

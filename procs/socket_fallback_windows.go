@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -269,4 +270,36 @@ func (c *blockingConn) timeout(opt int, t time.Time) error {
 		return c.opError("set", os.NewSyscallError("setsockopt", err))
 	}
 	return nil
+}
+
+// SyscallConn returns the socket's raw connection, so that a child can
+// hand on what it was handed (Attr.Sockets takes a syscall.Conn).
+func (s *blockingSocket) SyscallConn() (syscall.RawConn, error) { return rawSocket{s}, nil }
+
+// rawSocket is a blocking socket's syscall.RawConn: its Read and Write
+// call f until it reports done, each call blocking in Winsock as it may.
+type rawSocket struct{ s *blockingSocket }
+
+func (r rawSocket) Control(f func(fd uintptr)) error {
+	h, err := r.s.handle()
+	if err != nil {
+		return err
+	}
+	f(uintptr(h))
+	return nil
+}
+
+func (r rawSocket) Read(f func(fd uintptr) (done bool)) error  { return r.loop(f) }
+func (r rawSocket) Write(f func(fd uintptr) (done bool)) error { return r.loop(f) }
+
+func (r rawSocket) loop(f func(fd uintptr) bool) error {
+	for {
+		h, err := r.s.handle()
+		if err != nil {
+			return err
+		}
+		if f(uintptr(h)) {
+			return nil
+		}
+	}
 }

@@ -25,6 +25,46 @@ func init() {
 	procs.Register("socket-echo-conn", echoConnEntry)
 	procs.Register("socket-misuse", socketMisuseEntry)
 	procs.Register("socket-deadline", deadlineEntry)
+	procs.Register("socket-hand-on", handOnEntry)
+}
+
+// handOnEntry hands the listener it was handed to a child of its own,
+// which serves one connection, and exits with that child's status.
+func handOnEntry() {
+	l, err := procs.InheritedListener(0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		procs.Exit(3)
+	}
+	sc, ok := l.(syscall.Conn)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "an inherited listener (%T) is not a syscall.Conn\n", l)
+		procs.Exit(4)
+	}
+	p, err := procs.ForkWith("socket-serve-one", &procs.Attr{Sockets: []syscall.Conn{sc}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		procs.Exit(5)
+	}
+	l.Close()
+	st, err := p.Wait()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		procs.Exit(6)
+	}
+	procs.Exit(st.ExitCode())
+}
+
+// TestForkHandsOnAnInheritedListener: what a child takes it can hand on,
+// as a forking server's generations do (on Windows also when it is served
+// by blocking calls).
+func TestForkHandsOnAnInheritedListener(t *testing.T) {
+	l := listen(t, "tcp4")
+	p := forkWith(t, "socket-hand-on", &procs.Attr{Sockets: []syscall.Conn{l.(syscall.Conn)}, Group: true}, func() {})
+	a := ask(t, "tcp4", l.Addr().String(), "to the grandchild")
+	assert.Regexp(t, `^child \d+: to the grandchild\n$`, a)
+	assert.NotContains(t, a, fmt.Sprintf("child %d:", p.Pid), "served by the grandchild, not the child")
+	assert.Zero(t, waitCode(t, p))
 }
 
 // socketDeadline bounds every read, write and accept of these tests.

@@ -207,7 +207,7 @@ func serverConnChild() {
 
 // forkConn forks a child that serves c, and closes the parent's copy.
 func forkConn(c net.Conn) (*procs.Process, error) {
-	p, err := procs.ForkWith("probe.server.conn", &procs.Attr{Sockets: []syscall.Conn{c.(syscall.Conn)}})
+	p, err := procs.ForkWith("probe.server.conn", &procs.Attr{Sockets: []syscall.Conn{sockConn(c)}})
 	if cerr := c.Close(); err == nil && cerr != nil {
 		_ = p.Kill()
 		_, _ = p.Wait()
@@ -336,7 +336,7 @@ func serverCloseCopy([]string) error {
 	if err != nil {
 		return err
 	}
-	p, err := procs.ForkWith("probe.server.conn", &procs.Attr{Sockets: []syscall.Conn{sc.(syscall.Conn)}})
+	p, err := procs.ForkWith("probe.server.conn", &procs.Attr{Sockets: []syscall.Conn{sockConn(sc)}})
 	if err != nil {
 		sc.Close()
 		return err
@@ -578,7 +578,7 @@ func serverLoop(l net.Listener) ([]*procs.Process, error) {
 		}
 		serverLoopState.Next++
 		p, err := procs.ForkWith("probe.server.noexit", &procs.Attr{
-			Sockets: []syscall.Conn{l.(syscall.Conn), c.(syscall.Conn)}})
+			Sockets: []syscall.Conn{sockConn(l), sockConn(c)}})
 		c.Close()
 		if err != nil {
 			return kids, err
@@ -788,7 +788,7 @@ func forkSuccessor(l net.Listener, stop, alive *os.File) error {
 	defer r.Close()
 	serverGenState.Successor = true
 	_, err = procs.ForkWith("probe.server.gen", &procs.Attr{
-		Sockets: []syscall.Conn{l.(syscall.Conn)}, Files: []*os.File{stop, alive, w}})
+		Sockets: []syscall.Conn{sockConn(l)}, Files: []*os.File{stop, alive, w}})
 	w.Close()
 	if err != nil {
 		return err
@@ -977,4 +977,20 @@ func serverReusePort([]string) error {
 	sts, err := reapAll([]*procs.Process{p})
 	fmt.Printf("second process: %s\n", sts)
 	return err
+}
+
+// sockConn is x as a syscall.Conn for procs.Attr.Sockets: a listener or
+// connection that is not one makes ForkWith fail with the reason, instead
+// of the probe panicking on a type assertion.
+func sockConn(x any) syscall.Conn {
+	if sc, ok := x.(syscall.Conn); ok {
+		return sc
+	}
+	return notConn{x}
+}
+
+type notConn struct{ x any }
+
+func (n notConn) SyscallConn() (syscall.RawConn, error) {
+	return nil, fmt.Errorf("%T is not a syscall.Conn: %w", n.x, os.ErrInvalid)
 }

@@ -63,6 +63,43 @@
 // and Fork returns an error wrapping ErrHandoff; if it is gone, Fork fails
 // with fs.ErrNotExist.
 //
+// # Sockets: forking servers
+//
+// The chapter's sequel is the forking server: a parent that accepts a
+// connection, forks a child to serve it and goes back to accept; children
+// that all accept on one listener (preforking); a server that forks its
+// successor and hands it the listener (a graceful restart). A child gets
+// listeners and connections in Attr.Sockets (*net.TCPListener,
+// *net.TCPConn, *net.UnixListener, *net.UnixConn: stream sockets of IPv4,
+// IPv6 or a Unix domain) and takes each, once, with InheritedListener or
+// InheritedConn, as a net.Listener or net.Conn. It is the same socket as
+// the parent's, as after os.fork: a listener the parent and its children
+// all accept on, a connection that stays open until every process holding
+// it has closed it (the parent can close its copy right after ForkWith).
+// A child can hand on what it took.
+//
+// On Unix a socket goes as a descriptor, as Attr.Files do (through the
+// Prestart pool too, within its 8 descriptors), and net.FileListener or
+// net.FileConn makes it the child's. On Windows a socket is not an
+// inheritable handle that another process can use: ForkWith duplicates it
+// for the child's process ID with WSADuplicateSocket once the child
+// exists, sends the protocol information after the state, and the child
+// rebuilds it with WSASocket (what CPython's socket.share and
+// socket.fromshare do), fresh or pooled alike. The runtime's network
+// poller serves a socket through its process's I/O completion port, and a
+// socket can be on one port only: ForkWith takes the parent's copy off its
+// port first (as (*net.TCPListener).File does), so the child's poller can
+// take it; where it cannot (a listener already taken by another child's
+// poller, or under Wine 8, which cannot take a socket off a port), the
+// child serves it with blocking Winsock calls instead, a net.Listener or
+// net.Conn all the same. The parent's copy stays usable.
+//
+// What is not a socket, a closed one, a datagram socket or one of another
+// family is refused before any child starts, with an error wrapping
+// fs.ErrInvalid or os.ErrClosed. Start refuses Attr.Sockets: a program it
+// starts would not know where to find them (on Unix, pass the socket's
+// file in Attr.Files and rebuild it with net.FileListener).
+//
 // # Forking faster: Prestart
 //
 // A fresh fork costs a start of the program: 1.5 to 3 ms for the runtime,

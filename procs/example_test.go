@@ -2,6 +2,10 @@ package procs_test
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
 
 	"github.com/forkport/forkport/procs"
 )
@@ -15,6 +19,20 @@ func init() {
 		fmt.Println("child: counter =", exampleCounter)
 		exampleCounter++ // changes the child's copy only
 	})
+	procs.Register("example.server", func() {
+		l, err := procs.InheritedListener(0)
+		if err != nil {
+			fmt.Println(err)
+			procs.Exit(1)
+		}
+		c, err := l.Accept()
+		if err != nil {
+			fmt.Println(err)
+			procs.Exit(1)
+		}
+		fmt.Fprintln(c, "served by a forked child")
+		c.Close()
+	})
 	procs.Register("example.exec", func() {
 		// The chapter's fork/exec combination: overlay the child with
 		// another program, found on PATH.
@@ -22,6 +40,40 @@ func init() {
 		fmt.Println("exec failed:", err) // reached only on failure
 		procs.Exit(1)
 	})
+}
+
+// ForkWith hands a child a listener in Attr.Sockets; the child takes it
+// with InheritedListener and accepts on it, while the parent keeps its own
+// copy: the chapter's forking server, with the listener preforked.
+func ExampleInheritedListener() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer l.Close()
+	p, err := procs.ForkWith("example.server", &procs.Attr{Sockets: []syscall.Conn{l.(*net.TCPListener)}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c.SetDeadline(time.Now().Add(time.Minute)) // if the child failed, nobody accepts
+	answer, err := io.ReadAll(c)               // the child writes a line and closes
+	c.Close()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := p.Wait()
+	fmt.Printf("%s%v %v\n", answer, st, err)
+	// Output:
+	// served by a forked child
+	// exit status 0 <nil>
 }
 
 // Prestart keeps children started and waiting, so that a Fork only hands

@@ -96,9 +96,18 @@
 //
 // What is not a socket, a closed one, a datagram socket or one of another
 // family is refused before any child starts, with an error wrapping
-// fs.ErrInvalid or os.ErrClosed. Start refuses Attr.Sockets: a program it
-// starts would not know where to find them (on Unix, pass the socket's
-// file in Attr.Files and rebuild it with net.FileListener).
+// fs.ErrInvalid or os.ErrClosed.
+//
+// Start hands sockets too, to a program that calls procs.Init (and then
+// InheritedListener or InheritedConn, as a forked child does). It learns
+// where they are from the environment variable FORKPORT_SOCKETS, which
+// Init reads and removes: "1 fd 5,6" on Unix (the sockets' descriptors,
+// after Attr.Files), "1 pipe <handle> <count>" on Windows (an inherited
+// pipe on which the parent writes, once the child exists, one
+// WSAPROTOCOL_INFOW per socket: the bytes CPython's socket.fromshare
+// takes, so a Python program can take them too). A value that names
+// something else than open sockets makes InheritedListener and
+// InheritedConn fail with fs.ErrInvalid.
 //
 // # Forking faster: Prestart
 //

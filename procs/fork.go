@@ -108,6 +108,7 @@ func Init() {
 	initDone = true
 	regMu.Unlock()
 	noteExecutable()
+	adoptSpawnedSockets()
 	value, ok := os.LookupEnv(markerEnv)
 	if !ok {
 		return

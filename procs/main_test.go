@@ -271,6 +271,8 @@ func runHelper(argv0 string) int {
 		}
 		writeReport(out, report{Note: note})
 		return 0
+	case "serve": // take the sockets Start passed: serve one connection on socket 0, or answer connection 0
+		return serveStarted()
 	case "fds": // report the open descriptors
 		writeReport(out, report{Fds: openFds(), FdTargets: fdTargets()})
 		return 0

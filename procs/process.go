@@ -40,19 +40,20 @@ type Attr struct {
 	// emulation's own descriptor in a forked child, which reads them with
 	// Inherited); on Windows they are inherited handles.
 	Files []*os.File
-	// Sockets are listeners and connections a forked child is handed
-	// (ForkWith): *net.TCPListener, *net.TCPConn, *net.UnixListener or
-	// *net.UnixConn, stream sockets over IPv4, IPv6 or a Unix domain. The
-	// child takes Sockets[i] with InheritedListener(i) or
-	// InheritedConn(i). It gets the same socket, not a new one: on Unix
+	// Sockets are listeners and connections the child is handed (by
+	// ForkWith, or Start when the program calls procs.Init):
+	// *net.TCPListener, *net.TCPConn, *net.UnixListener or *net.UnixConn,
+	// stream sockets over IPv4, IPv6 or a Unix domain. The child takes
+	// Sockets[i] with InheritedListener(i) or InheritedConn(i). It gets the same socket, not a new one: on Unix
 	// its descriptor, as with Files (it counts towards the pool's
 	// limit of 8); on Windows a duplicate made for the child's process ID
 	// with WSADuplicateSocket and rebuilt in the child with WSASocket. The
 	// parent's copy stays open and usable: closing it does not close the
 	// child's. On Windows the parent's copy leaves the parent's I/O
 	// completion port (as (*net.TCPListener).File does), so that the
-	// child's poller can take it. Start refuses Sockets: a program it
-	// starts would not know where to find them.
+	// child's poller can take it. A program Start starts finds them
+	// through the FORKPORT_SOCKETS variable, which procs.Init reads (see
+	// the package documentation).
 	Sockets []syscall.Conn
 	// Group makes the child the root of a tree that KillTree can kill at
 	// once: on Unix a new process group (Setpgid), on Windows a job object
@@ -124,8 +125,8 @@ func Start(path string, argv []string, attr *Attr) (*Process, error) {
 	if err := attr.check(); err != nil {
 		return nil, wrap("start", path, err)
 	}
-	if len(attr.Sockets) > 0 {
-		return nil, wrap("start", path, invalid("Attr.Sockets is for ForkWith: a program Start starts would not know where to find them (pass a socket as one of Attr.Files on Unix)"))
+	if err := attr.checkSockets(); err != nil {
+		return nil, wrap("start", path, err)
 	}
 	prog, err := inDir(attr.Dir, path)
 	if err != nil {
@@ -135,8 +136,21 @@ func Start(path string, argv []string, attr *Attr) (*Process, error) {
 	if err != nil {
 		return nil, wrap("start", path, err)
 	}
+	after := func(*Process) error { return nil }
+	if len(attr.Sockets) > 0 {
+		var release func()
+		if attr, after, release, err = startSockets(attr); err != nil {
+			return nil, wrap("start", path, err)
+		}
+		defer release()
+	}
 	p, err := start(prog, argv, attr, nil)
 	if err != nil {
+		return nil, wrap("start", path, err)
+	}
+	if err := after(p); err != nil {
+		_ = p.Kill()
+		_, _ = p.wait()
 		return nil, wrap("start", path, err)
 	}
 	track(p)

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -154,6 +156,8 @@ func takeSocket(i int, listener bool, build func(*os.File) error) error {
 	regMu.Lock()
 	defer regMu.Unlock()
 	switch {
+	case socketsErr != nil:
+		return fmt.Errorf("procs: inherited socket %d: %w", i, socketsErr)
 	case i < 0 || i >= len(sockets):
 		return fmt.Errorf("procs: inherited socket %d: %w (this process was handed %d sockets)", i, fs.ErrNotExist, len(sockets))
 	case sockets[i].f == nil:
@@ -174,4 +178,110 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// socketsEnv names the environment variable through which Start tells the
+// program it starts where its sockets are:
+//
+//	FORKPORT_SOCKETS=1 fd <descriptor>,<descriptor>,...   (Unix)
+//	FORKPORT_SOCKETS=1 pipe <handle> <count>              (Windows)
+//
+// On Unix the sockets are inherited descriptors (after Attr.Files); on
+// Windows the handle is the read end of a pipe on which the parent writes,
+// once the child exists, one WSAPROTOCOL_INFOW per socket made for the
+// child's process ID by WSADuplicateSocket (the bytes CPython's
+// socket.fromshare takes). Init reads it (and removes it from the
+// environment), so that InheritedListener and InheritedConn work in a
+// started program as in a forked child.
+const socketsEnv = "FORKPORT_SOCKETS"
+
+// socketsEnvVersion is the first field of a FORKPORT_SOCKETS value.
+const socketsEnvVersion = "1"
+
+// spawnSockets is a parsed FORKPORT_SOCKETS value.
+type spawnSockets struct {
+	fds   []uintptr // Unix: the sockets' descriptors
+	pipe  uintptr   // Windows: the pipe's handle
+	count int       // Windows: how many sockets come on the pipe
+}
+
+func (s spawnSockets) String() string {
+	if s.fds != nil {
+		return socketsEnvVersion + " fd " + joinIDs(s.fds)
+	}
+	return fmt.Sprintf("%s pipe %d %d", socketsEnvVersion, s.pipe, s.count)
+}
+
+// parseSocketsEnv parses a FORKPORT_SOCKETS value: it comes from whoever
+// started the process, so it is checked field by field and bounded
+// (maxSockets).
+func parseSocketsEnv(v string) (spawnSockets, error) {
+	bad := func(what string) (spawnSockets, error) {
+		return spawnSockets{}, fmt.Errorf("%w: %s=%q: %s", fs.ErrInvalid, socketsEnv, v, what)
+	}
+	f := strings.Split(v, " ")
+	if len(f) < 3 || f[0] != socketsEnvVersion {
+		return bad("not a version " + socketsEnvVersion + " value")
+	}
+	switch {
+	case f[1] == "fd" && len(f) == 3:
+		ids, err := parseIDs(f[2])
+		if err != nil || len(ids) == 0 || len(ids) > maxSockets {
+			return bad("bad descriptors")
+		}
+		return spawnSockets{fds: ids}, nil
+	case f[1] == "pipe" && len(f) == 4:
+		ids, err := parseIDs(f[2])
+		n, nerr := strconv.Atoi(f[3])
+		if err != nil || len(ids) != 1 || nerr != nil || n < 1 || n > maxSockets || strconv.Itoa(n) != f[3] {
+			return bad("bad pipe or count")
+		}
+		return spawnSockets{pipe: ids[0], count: n}, nil
+	}
+	return bad("neither fd nor pipe")
+}
+
+// socketsErr is why the sockets a started program was handed could not be
+// taken (guarded by regMu): InheritedListener and InheritedConn return it.
+var socketsErr error
+
+// adoptSpawnedSockets takes, in a program Start started, the sockets
+// FORKPORT_SOCKETS names. Called by Init.
+func adoptSpawnedSockets() {
+	v, ok := os.LookupEnv(socketsEnv)
+	if !ok {
+		return
+	}
+	os.Unsetenv(socketsEnv)
+	s, err := parseSocketsEnv(v)
+	var socks []inheritedSocket
+	if err == nil {
+		socks, err = receiveSpawnedSockets(s)
+	}
+	regMu.Lock()
+	defer regMu.Unlock()
+	sockets, socketsErr = socks, err
+}
+
+// startSockets prepares a Start with Attr.Sockets: the attributes the
+// child starts with (the sockets' descriptors or the pipe after Files, and
+// FORKPORT_SOCKETS in its environment), what to do once it exists (send
+// the sockets, on Windows), and what to close after.
+func startSockets(attr *Attr) (*Attr, func(*Process) error, func(), error) {
+	child, value, after, release, err := passSockets(attr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	env := attr.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	kept := make([]string, 0, len(env)+1)
+	for _, e := range env {
+		if !strings.HasPrefix(e, socketsEnv+"=") {
+			kept = append(kept, e)
+		}
+	}
+	child.Env = append(kept, socketsEnv+"="+value.String())
+	return child, after, release, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -360,9 +361,10 @@ func TestForkRefusesBadSockets(t *testing.T) {
 			assert.Equal(t, before, procs.PooledForks(), "no pre-started child was used")
 		})
 	}
-	_, err = procs.Start(os.Args[0], []string{"x"}, &procs.Attr{Sockets: []syscall.Conn{open.(syscall.Conn)}})
+	// Start refuses them alike.
+	_, err = procs.Start(exe(t), []string{helperArgv0("serve", "")}, &procs.Attr{Sockets: []syscall.Conn{file}})
 	assert.ErrorIs(t, err, fs.ErrInvalid)
-	assert.ErrorContains(t, err, "Attr.Sockets is for ForkWith")
+	assert.ErrorContains(t, err, "not a socket")
 }
 
 // TestPrestartHandsSockets: a pre-started child takes the listener and a
@@ -442,4 +444,76 @@ func TestInheritedConnDeadlineAndClose(t *testing.T) {
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Equal(t, "past the deadline: deadline=true\nafter close: closed=true\n", string(b))
+}
+
+// serveStarted is the "serve" helper: a program Start started with
+// Attr.Sockets, which procs.Init gave them to.
+func serveStarted() int {
+	if _, set := os.LookupEnv("FORKPORT_SOCKETS"); set {
+		fmt.Fprintln(os.Stderr, "FORKPORT_SOCKETS is still in the environment after Init")
+		return 5
+	}
+	var err error
+	if l, lerr := procs.InheritedListener(0); lerr == nil {
+		defer l.Close()
+		err = serveOne(l, "started")
+	} else if c, cerr := procs.InheritedConn(0); cerr == nil {
+		err = answer(c, "started")
+	} else {
+		err = errors.Join(lerr, cerr)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	return 0
+}
+
+// TestStartHandsSockets: a program Start starts takes its sockets as a
+// forked child does (through FORKPORT_SOCKETS, which Init reads).
+func TestStartHandsSockets(t *testing.T) {
+	l := listen(t, "tcp4")
+	start := func(c syscall.Conn) *procs.Process {
+		p, err := procs.Start(exe(t), []string{helperArgv0("serve", "")}, &procs.Attr{Sockets: []syscall.Conn{c}, Group: true})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = p.KillTree(); _, _ = p.Wait() })
+		return p
+	}
+	p := start(l.(syscall.Conn))
+	assert.Equal(t, fmt.Sprintf("started %d: a listener\n", p.Pid), ask(t, "tcp4", l.Addr().String(), "a listener"))
+	assert.Zero(t, waitCode(t, p))
+
+	got := make(chan string, 1)
+	go func() {
+		a, err := tryAsk("tcp4", l.Addr().String(), "a connection")
+		if err != nil {
+			a = err.Error()
+		}
+		got <- a
+	}()
+	c, err := l.Accept()
+	require.NoError(t, err)
+	p = start(c.(syscall.Conn))
+	require.NoError(t, c.Close())
+	assert.Equal(t, fmt.Sprintf("started %d: a connection\n", p.Pid), <-got)
+	assert.Zero(t, waitCode(t, p))
+}
+
+// TestStartedProgramRefusesBadSocketsVariable: FORKPORT_SOCKETS comes from
+// whoever started the program; what it names must be open sockets, and
+// taking one that is not fails with fs.ErrInvalid (the program still runs).
+func TestStartedProgramRefusesBadSocketsVariable(t *testing.T) {
+	for _, v := range []string{"1 fd 0", "1 fd 900", "1 fd x", "2 fd 3", "1 pipe 0 1"} {
+		t.Run(v, func(t *testing.T) {
+			cmd := exec.Command(exe(t))
+			cmd.Args = []string{helperArgv0("serve", "")}
+			cmd.Env = append(os.Environ(), "FORKPORT_SOCKETS="+v)
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "%s", out)
+			assert.Equal(t, 3, ee.ExitCode(), "the program ran, and could not take a socket: %s", out)
+			assert.Contains(t, string(out), "invalid argument")
+			assert.Contains(t, string(out), "FORKPORT_SOCKETS")
+		})
+	}
 }

@@ -4,6 +4,7 @@ package procs
 
 import (
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"syscall"
@@ -92,4 +93,44 @@ func listenerFrom(f *os.File) (net.Listener, error) {
 func connFrom(f *os.File) (net.Conn, error) {
 	defer f.Close()
 	return net.FileConn(f)
+}
+
+// passSockets passes a started program its sockets as descriptors after
+// Attr.Files, named in FORKPORT_SOCKETS.
+func passSockets(attr *Attr) (*Attr, spawnSockets, func(*Process) error, func(), error) {
+	child, release, err := withSocketFiles(attr)
+	if err != nil {
+		return nil, spawnSockets{}, nil, nil, err
+	}
+	var s spawnSockets
+	for i := range attr.Sockets {
+		s.fds = append(s.fds, uintptr(3+len(attr.Files)+i))
+	}
+	return child, s, func(*Process) error { return nil }, release, nil
+}
+
+// receiveSpawnedSockets takes the descriptors FORKPORT_SOCKETS names: each
+// must be a socket, named once.
+func receiveSpawnedSockets(s spawnSockets) ([]inheritedSocket, error) {
+	if s.fds == nil {
+		return nil, fmt.Errorf("%w: %s names a pipe, which only Windows uses", fs.ErrInvalid, socketsEnv)
+	}
+	seen := map[uintptr]bool{}
+	socks := make([]inheritedSocket, 0, len(s.fds))
+	for _, fd := range s.fds {
+		if seen[fd] || fd > 1<<20 {
+			return nil, fmt.Errorf("%w: %s: descriptor %d named twice, or out of range", fs.ErrInvalid, socketsEnv, fd)
+		}
+		seen[fd] = true
+		on, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN)
+		if err != nil {
+			if isNotSocket(err) || err == syscall.EBADF {
+				err = fmt.Errorf("%w: not an open socket (%v)", fs.ErrInvalid, err)
+			}
+			return nil, fmt.Errorf("%s: descriptor %d: %w", socketsEnv, fd, err)
+		}
+		syscall.CloseOnExec(int(fd))
+		socks = append(socks, inheritedSocket{f: os.NewFile(fd, fmt.Sprintf("socket %d", len(socks))), listening: on != 0})
+	}
+	return socks, nil
 }

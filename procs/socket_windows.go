@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"sync"
 	"syscall"
@@ -99,14 +101,24 @@ func receiveSockets(m *marker, c childEnd, files []*os.File) ([]*os.File, []inhe
 	if len(payload) != m.sockets*protocolInfoSize {
 		return nil, nil, fmt.Errorf("%w: %d bytes of protocol information for %d sockets", errCorrupt, len(payload), m.sockets)
 	}
-	socks := make([]inheritedSocket, 0, m.sockets)
-	fail := func(err error) ([]*os.File, []inheritedSocket, error) {
+	socks, err := rebuildSockets(payload, m.sockets)
+	if err != nil {
+		return nil, nil, err
+	}
+	return files, socks, err
+}
+
+// rebuildSockets makes the sockets whose protocol information payload
+// holds (n of them) with WSASocket, and notes which are listening.
+func rebuildSockets(payload []byte, n int) ([]inheritedSocket, error) {
+	socks := make([]inheritedSocket, 0, n)
+	fail := func(err error) ([]inheritedSocket, error) {
 		for _, s := range socks {
 			releaseSocket(s.f)
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	for i := range m.sockets {
+	for i := range n {
 		var info windows.WSAProtocolInfo
 		if _, err := binary.Decode(payload[i*protocolInfoSize:], binary.LittleEndian, &info); err != nil {
 			return fail(fmt.Errorf("%w: socket %d: %v", errCorrupt, i, err))
@@ -123,7 +135,62 @@ func receiveSockets(m *marker, c childEnd, files []*os.File) ([]*os.File, []inhe
 		}
 		socks = append(socks, inheritedSocket{f: os.NewFile(uintptr(h), fmt.Sprintf("socket %d", i)), listening: on != 0})
 	}
-	return files, socks, nil
+	return socks, nil
+}
+
+// passSockets passes a started program its sockets through a pipe whose
+// read end it inherits (after Attr.Files) and FORKPORT_SOCKETS names: once
+// the child exists, after duplicates each socket for its process ID and
+// writes the protocol information on the pipe, from a goroutine, so that
+// a program that never reads it (one that does not call procs.Init) does
+// not block Start: its exit breaks the pipe.
+func passSockets(attr *Attr) (*Attr, spawnSockets, func(*Process) error, func(), error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, spawnSockets{}, nil, nil, err
+	}
+	child := *attr
+	child.Files = append(append(make([]*os.File, 0, len(attr.Files)+1), attr.Files...), r)
+	s := spawnSockets{pipe: r.Fd(), count: len(attr.Sockets)}
+	sent := false
+	after := func(p *Process) error {
+		b, err := shareSockets(attr, p.Pid)
+		if err != nil {
+			return err
+		}
+		sent = true
+		go func() {
+			_, _ = w.Write(b)
+			w.Close()
+		}()
+		return nil
+	}
+	release := func() {
+		r.Close()
+		if !sent {
+			w.Close()
+		}
+	}
+	return &child, s, after, release, nil
+}
+
+// receiveSpawnedSockets reads the protocol information of the sockets
+// FORKPORT_SOCKETS announces from its pipe (exactly count of them: a
+// parent that died first leaves end of file) and rebuilds them.
+func receiveSpawnedSockets(s spawnSockets) ([]inheritedSocket, error) {
+	if s.fds != nil {
+		return nil, fmt.Errorf("%w: %s names descriptors, which only Unix uses", fs.ErrInvalid, socketsEnv)
+	}
+	if t, err := windows.GetFileType(windows.Handle(s.pipe)); err != nil || t != windows.FILE_TYPE_PIPE {
+		return nil, fmt.Errorf("%w: %s: handle %d is not a pipe (%v)", fs.ErrInvalid, socketsEnv, s.pipe, err)
+	}
+	f := os.NewFile(s.pipe, "sockets")
+	defer f.Close()
+	payload := make([]byte, s.count*protocolInfoSize)
+	if _, err := io.ReadFull(f, payload); err != nil {
+		return nil, fmt.Errorf("%s: reading the sockets' protocol information: %w", socketsEnv, err)
+	}
+	return rebuildSockets(payload, s.count)
 }
 
 // fromProtocolInfo is FROM_PROTOCOL_INFO: WSASocket takes the address

@@ -84,7 +84,9 @@ func find() ([]Proc, error) {
 }
 
 // Check is for the end of TestMain: it returns an error listing leaked
-// processes, or nil. Only the top-level process of a run (see Tag) checks.
+// processes, and (on Linux) listening sockets this process still holds, or
+// nil. Only the top-level process of a run (see Tag) checks: a listener
+// held by another process is held by a leaked process.
 func Check(top bool) error {
 	if !top {
 		return nil
@@ -93,12 +95,20 @@ func Check(top bool) error {
 	if err != nil {
 		return fmt.Errorf("leakcheck: %w", err)
 	}
-	if len(leaks) == 0 {
-		return nil
+	listeners, err := Listeners()
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return fmt.Errorf("leakcheck: %w", err)
 	}
-	lines := make([]string, len(leaks))
-	for i, p := range leaks {
-		lines[i] = "  " + p.String()
+	var errs []error
+	if len(leaks) > 0 {
+		lines := make([]string, len(leaks))
+		for i, p := range leaks {
+			lines[i] = "  " + p.String()
+		}
+		errs = append(errs, fmt.Errorf("leakcheck: the tests left %d process(es) behind:\n%s", len(leaks), strings.Join(lines, "\n")))
 	}
-	return fmt.Errorf("leakcheck: the tests left %d process(es) behind:\n%s", len(leaks), strings.Join(lines, "\n"))
+	if len(listeners) > 0 {
+		errs = append(errs, fmt.Errorf("leakcheck: the tests left %d listening socket(s) open:\n  %s", len(listeners), strings.Join(listeners, "\n  ")))
+	}
+	return errors.Join(errs...)
 }

@@ -236,14 +236,16 @@ func (s *forkServer) run(ready *os.File) int {
 
 	var workers []*procs.Process
 	var workersStop *os.File
+	accepting := make(chan struct{})
 	if forkServerConf.Prefork > 0 {
+		close(accepting)
 		var err error
 		if workers, workersStop, err = s.forkWorkers(); err != nil {
 			fmt.Fprintf(os.Stderr, "forkserver: %v\n", err)
-			s.stop("error")
+			s.event("error")
 		}
 	} else {
-		go s.acceptLoop()
+		go func() { defer close(accepting); s.acceptLoop() }()
 	}
 	if ready != nil {
 		_, _ = io.WriteString(ready, "ready\n")
@@ -251,16 +253,19 @@ func (s *forkServer) run(ready *os.File) int {
 	}
 	code := s.handleEvents()
 
-	// Stopping: nothing accepts any more.
-	s.l.Close()
+	// Stopping: the listener is closed; once the accept loop is out of
+	// the Fork it may be in, every child is known.
+	<-accepting
+	stopReaper()
 	if forkServerConf.Prestart > 0 {
 		_ = procs.Prestart(0)
 	}
+	// What has exited unreaped is counted before the workers are told to
+	// stop: a worker still runs unless it failed.
+	zombies := procs.Reap()
 	if workersStop != nil {
 		workersStop.Close() // the workers read end of file and stop accepting
 	}
-	stopReaper()
-	zombies := procs.Reap()
 	s.mu.Lock()
 	for _, st := range zombies {
 		delete(s.kids, st.Pid())

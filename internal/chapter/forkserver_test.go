@@ -51,10 +51,9 @@ func (s *runningServer) stderrText() string {
 // (whose Wait closes them): a successor outlives the process started. The
 // cleanup closes its stdin (which stops every generation), waits for the
 // end of its stdout, and kills it if that does not come.
-func startServer(t *testing.T, args ...string) *runningServer {
+func startServer(t *testing.T, sub subject, args ...string) *runningServer {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), runForkServerEnv+"=1")
+	cmd := sub.command(args...)
 	s := &runningServer{cmd: cmd, lines: make(chan string, 10000)}
 	inR, inW, err := os.Pipe()
 	require.NoError(t, err)
@@ -85,6 +84,33 @@ func startServer(t *testing.T, args ...string) *runningServer {
 	require.Len(t, f, 3)
 	s.net, s.addr = f[1], f[2]
 	return s
+}
+
+// A subject is a forking server under test: ForkServer (this test binary)
+// or its CPython twin.
+type subject struct {
+	name    string
+	command func(args ...string) *exec.Cmd
+}
+
+// subjects are ForkServer and, when python3 is on PATH, its CPython twin
+// internal/probe/python/forkserver.py, which must behave the same.
+func subjects(t *testing.T) []subject {
+	subs := []subject{{"go", func(args ...string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), runForkServerEnv+"=1")
+		return cmd
+	}}}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Logf("no python3 on PATH: the CPython twin is not run (%v)", err)
+		return subs
+	}
+	script, err := filepath.Abs(filepath.Join("..", "probe", "python", "forkserver.py"))
+	require.NoError(t, err)
+	return append(subs, subject{"cpython", func(args ...string) *exec.Cmd {
+		return exec.Command(py, append([]string{script}, args...)...)
+	}})
 }
 
 // finish closes stdin, reads stdout to its end and waits for the process.
@@ -272,20 +298,28 @@ func TestForkServerReaping(t *testing.T) {
 		{"none", []string{"-reap", "none"}, false},
 		{"none/prestart", []string{"-reap", "none", "-prestart", "2"}, false},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, sub := range subjects(t) {
+		for _, tc := range cases {
+			t.Run(sub.name+"/"+tc.name, func(t *testing.T) { testForkServerReaping(t, sub, tc.args, tc.reaped) })
+		}
+	}
+}
+
+func testForkServerReaping(t *testing.T, sub subject, args []string, reaped bool) {
+	const conns = 4
+	{
+		{
 			t.Parallel()
-			if tc.args[1] == "sigchld" && !haveSigchld {
+			if args[1] == "sigchld" && !haveSigchld {
 				t.Skip("no SIGCHLD on this OS: see TestForkServerRefuses")
 			}
-			args := tc.args
 			for i, a := range args {
 				if a == "-net" {
 					args = append(append(append([]string(nil), args[:i]...), args[i+2:]...), serverAddrArgs(t, args[i+1])...)
 					break
 				}
 			}
-			s := startServer(t, args...)
+			s := startServer(t, sub, args...)
 			served := map[int]bool{}
 			for range conns {
 				pid, err := echoOnce(s.net, s.addr)
@@ -295,7 +329,7 @@ func TestForkServerReaping(t *testing.T) {
 			}
 			assert.Len(t, served, conns, "a child per connection")
 			assert.NotContains(t, served, s.cmd.Process.Pid, "the server serves no connection itself")
-			if tc.reaped {
+			if reaped {
 				for pid := range served {
 					s.saw(t, fmt.Sprintf("reaped %d 0", pid))
 				}
@@ -305,16 +339,16 @@ func TestForkServerReaping(t *testing.T) {
 				}
 			}
 			tail := s.stopAndWait(t)
-			want := []string{"stop eof", fmt.Sprintf("zombies %d", map[bool]int{true: 0, false: conns}[tc.reaped]), fmt.Sprintf("stopped %d", s.cmd.Process.Pid)}
+			want := []string{"stop eof", fmt.Sprintf("zombies %d", map[bool]int{true: 0, false: conns}[reaped]), fmt.Sprintf("stopped %d", s.cmd.Process.Pid)}
 			assert.Equal(t, want, tail, "stderr: %s", s.stderrText())
-			if !tc.reaped {
+			if !reaped {
 				for _, line := range s.seen {
 					assert.NotContains(t, line, "reaped", "-reap none reaps nothing while it serves")
 				}
 			}
 			assert.Empty(t, s.stderrText())
 			assert.True(t, s.cmd.ProcessState.Success())
-		})
+		}
 	}
 }
 
@@ -337,8 +371,14 @@ func waitZombie(t *testing.T, pid int) {
 // TestForkServerMax: with -max N the server stops by itself after N
 // connections, once their children are done, with stdin still open.
 func TestForkServerMax(t *testing.T) {
+	for _, sub := range subjects(t) {
+		t.Run(sub.name, func(t *testing.T) { testForkServerMax(t, sub) })
+	}
+}
+
+func testForkServerMax(t *testing.T, sub subject) {
 	t.Parallel()
-	s := startServer(t, "-max", "3")
+	s := startServer(t, sub, "-max", "3")
 	for range 3 {
 		_, err := echoOnce(s.net, s.addr)
 		require.NoError(t, err)
@@ -365,9 +405,17 @@ func TestForkServerMax(t *testing.T) {
 func TestForkServerPrefork(t *testing.T) {
 	t.Parallel()
 	const n = 3
-	for _, pool := range []string{"0", "2"} {
-		t.Run("prestart="+pool, func(t *testing.T) {
-			s := startServer(t, "-prefork", strconv.Itoa(n), "-prestart", pool)
+	for _, sub := range subjects(t) {
+		for _, pool := range []string{"0", "2"} {
+			t.Run(sub.name+"/prestart="+pool, func(t *testing.T) { testForkServerPrefork(t, sub, n, pool) })
+		}
+	}
+}
+
+func testForkServerPrefork(t *testing.T, sub subject, n int, pool string) {
+	{
+		{
+			s := startServer(t, sub, "-prefork", strconv.Itoa(n), "-prestart", pool)
 			workers := map[int]bool{}
 			for range n {
 				workers[s.expectPid(t, "worker")] = true
@@ -389,7 +437,7 @@ func TestForkServerPrefork(t *testing.T) {
 			tail := s.stopAndWait(t)
 			assert.Equal(t, []string{"stop eof", "zombies 0", fmt.Sprintf("stopped %d", s.cmd.Process.Pid)}, tail)
 			assert.Empty(t, s.stderrText())
-		})
+		}
 	}
 }
 
@@ -404,11 +452,25 @@ func TestForkServerRestart(t *testing.T) {
 		restarts = 5
 		clients  = 4
 	)
-	for _, pool := range []string{"0", "2"} {
-		t.Run("prestart="+pool, func(t *testing.T) {
-			s := startServer(t, "-restart", "-prestart", pool)
+	for _, sub := range subjects(t) {
+		for _, pool := range []string{"0", "2"} {
+			t.Run(sub.name+"/prestart="+pool, func(t *testing.T) { testForkServerRestart(t, sub, pool) })
+		}
+	}
+}
+
+func testForkServerRestart(t *testing.T, sub subject, pool string) {
+	const (
+		attempts = 2000
+		restarts = 5
+		clients  = 4
+	)
+	{
+		{
+			s := startServer(t, sub, "-restart", "-prestart", pool)
 			var made, failed atomic.Int64
-			var firstErr atomic.Value
+			var errMu sync.Mutex
+			var firstErr error
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			for range clients {
@@ -424,7 +486,11 @@ func TestForkServerRestart(t *testing.T) {
 						made.Add(1)
 						if _, err := echoOnce(s.net, s.addr); err != nil {
 							failed.Add(1)
-							firstErr.CompareAndSwap(nil, err)
+							errMu.Lock()
+							if firstErr == nil {
+								firstErr = err
+							}
+							errMu.Unlock()
 						}
 					}
 				}()
@@ -447,13 +513,13 @@ func TestForkServerRestart(t *testing.T) {
 			close(stop)
 			wg.Wait()
 			assert.GreaterOrEqual(t, made.Load(), int64(attempts))
-			assert.Zero(t, failed.Load(), "connection attempts refused or not echoed out of %d; first: %v; stderr: %s", made.Load(), firstErr.Load(), s.stderrText())
+			assert.Zero(t, failed.Load(), "connection attempts refused or not echoed out of %d; first: %v; stderr: %s", made.Load(), firstErr, s.stderrText())
 			tail := s.stopAndWait(t)
 			assert.Equal(t, fmt.Sprintf("stopped %d", gens[len(gens)-1]), tail[len(tail)-1], "the last generation stops at the end of stdin")
 			assert.Len(t, gens, restarts+1)
 			assert.Empty(t, s.stderrText())
 			t.Logf("%d connection attempts, %d restarts, generations %v", made.Load(), restarts, gens)
-		})
+		}
 	}
 }
 
@@ -479,13 +545,14 @@ func TestForkServerRefuses(t *testing.T) {
 			want string
 		}{[]string{"-reap", "sigchld"}, "Windows has no SIGCHLD; use -reap loop"})
 	}
-	for _, tc := range cases {
-		cmd := exec.Command(os.Args[0], tc.args...)
-		cmd.Env = append(os.Environ(), runForkServerEnv+"=1")
-		out, err := cmd.CombinedOutput()
-		require.Error(t, err, "%v", tc.args)
-		assert.Equal(t, 2, cmd.ProcessState.ExitCode(), "%v", tc.args)
-		assert.Contains(t, string(out), tc.want, "%v", tc.args)
-		assert.NotContains(t, string(out), "listening", "%v", tc.args)
+	for _, sub := range subjects(t) {
+		for _, tc := range cases {
+			cmd := sub.command(tc.args...)
+			out, err := cmd.CombinedOutput()
+			require.Error(t, err, "%s %v", sub.name, tc.args)
+			assert.Equal(t, 2, cmd.ProcessState.ExitCode(), "%s %v", sub.name, tc.args)
+			assert.Contains(t, string(out), tc.want, "%s %v", sub.name, tc.args)
+			assert.NotContains(t, string(out), "listening", "%s %v", sub.name, tc.args)
+		}
 	}
 }

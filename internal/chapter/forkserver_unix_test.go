@@ -30,10 +30,16 @@ func exitedUnreaped(pid int) (bool, error) {
 // TestForkServerSignals: SIGINT and SIGTERM stop the server cleanly, and
 // SIGHUP restarts it (the successor is served by the same listener).
 func TestForkServerSignals(t *testing.T) {
+	for _, sub := range subjects(t) {
+		t.Run(sub.name, func(t *testing.T) { testForkServerSignals(t, sub) })
+	}
+}
+
+func testForkServerSignals(t *testing.T, sub subject) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			s := startServer(t)
+			s := startServer(t, sub)
 			_, err := echoOnce(s.net, s.addr)
 			require.NoError(t, err)
 			require.NoError(t, s.cmd.Process.Signal(sig))
@@ -45,7 +51,7 @@ func TestForkServerSignals(t *testing.T) {
 	}
 	t.Run("SIGHUP", func(t *testing.T) {
 		t.Parallel()
-		s := startServer(t, "-restart")
+		s := startServer(t, sub, "-restart")
 		first, err := echoOnce(s.net, s.addr)
 		require.NoError(t, err)
 		require.NoError(t, s.cmd.Process.Signal(syscall.SIGHUP))

@@ -258,8 +258,8 @@ func echoOnce(network, addr string) (int, error) {
 	return pid, err
 }
 
-// serverNetworks are the networks the tests run the server on, with the
-// -addr each needs.
+// serverAddrArgs are the -net and -addr flags of a server on network,
+// skipping the test where the machine has no IPv6 loopback.
 func serverAddrArgs(t *testing.T, network string) []string {
 	switch network {
 	case "unix":
@@ -284,7 +284,6 @@ func serverAddrArgs(t *testing.T, network string) []string {
 // Windows an exited process whose handle is open) and the server counts
 // them all when it stops.
 func TestForkServerReaping(t *testing.T) {
-	const conns = 4
 	cases := []struct {
 		name   string
 		args   []string
@@ -307,49 +306,45 @@ func TestForkServerReaping(t *testing.T) {
 
 func testForkServerReaping(t *testing.T, sub subject, args []string, reaped bool) {
 	const conns = 4
-	{
-		{
-			t.Parallel()
-			if args[1] == "sigchld" && !haveSigchld {
-				t.Skip("no SIGCHLD on this OS: see TestForkServerRefuses")
-			}
-			for i, a := range args {
-				if a == "-net" {
-					args = append(append(append([]string(nil), args[:i]...), args[i+2:]...), serverAddrArgs(t, args[i+1])...)
-					break
-				}
-			}
-			s := startServer(t, sub, args...)
-			served := map[int]bool{}
-			for range conns {
-				pid, err := echoOnce(s.net, s.addr)
-				require.NoError(t, err)
-				assert.Equal(t, pid, s.expectPid(t, "child"), "the child the server forked served the connection")
-				served[pid] = true
-			}
-			assert.Len(t, served, conns, "a child per connection")
-			assert.NotContains(t, served, s.cmd.Process.Pid, "the server serves no connection itself")
-			if reaped {
-				for pid := range served {
-					s.saw(t, fmt.Sprintf("reaped %d 0", pid))
-				}
-			} else {
-				for pid := range served {
-					waitZombie(t, pid)
-				}
-			}
-			tail := s.stopAndWait(t)
-			want := []string{"stop eof", fmt.Sprintf("zombies %d", map[bool]int{true: 0, false: conns}[reaped]), fmt.Sprintf("stopped %d", s.cmd.Process.Pid)}
-			assert.Equal(t, want, tail, "stderr: %s", s.stderrText())
-			if !reaped {
-				for _, line := range s.seen {
-					assert.NotContains(t, line, "reaped", "-reap none reaps nothing while it serves")
-				}
-			}
-			assert.Empty(t, s.stderrText())
-			assert.True(t, s.cmd.ProcessState.Success())
+	t.Parallel()
+	if args[1] == "sigchld" && !haveSigchld {
+		t.Skip("no SIGCHLD on this OS: see TestForkServerRefuses")
+	}
+	for i, a := range args {
+		if a == "-net" {
+			args = append(append(append([]string(nil), args[:i]...), args[i+2:]...), serverAddrArgs(t, args[i+1])...)
+			break
 		}
 	}
+	s := startServer(t, sub, args...)
+	served := map[int]bool{}
+	for range conns {
+		pid, err := echoOnce(s.net, s.addr)
+		require.NoError(t, err)
+		assert.Equal(t, pid, s.expectPid(t, "child"), "the child the server forked served the connection")
+		served[pid] = true
+	}
+	assert.Len(t, served, conns, "a child per connection")
+	assert.NotContains(t, served, s.cmd.Process.Pid, "the server serves no connection itself")
+	if reaped {
+		for pid := range served {
+			s.saw(t, fmt.Sprintf("reaped %d 0", pid))
+		}
+	} else {
+		for pid := range served {
+			waitZombie(t, pid)
+		}
+	}
+	tail := s.stopAndWait(t)
+	want := []string{"stop eof", fmt.Sprintf("zombies %d", map[bool]int{true: 0, false: conns}[reaped]), fmt.Sprintf("stopped %d", s.cmd.Process.Pid)}
+	assert.Equal(t, want, tail, "stderr: %s", s.stderrText())
+	if !reaped {
+		for _, line := range s.seen {
+			assert.NotContains(t, line, "reaped", "-reap none reaps nothing while it serves")
+		}
+	}
+	assert.Empty(t, s.stderrText())
+	assert.True(t, s.cmd.ProcessState.Success())
 }
 
 // waitZombie waits until pid has exited and is not reaped (a zombie on
@@ -413,32 +408,28 @@ func TestForkServerPrefork(t *testing.T) {
 }
 
 func testForkServerPrefork(t *testing.T, sub subject, n int, pool string) {
-	{
-		{
-			s := startServer(t, sub, "-prefork", strconv.Itoa(n), "-prestart", pool)
-			workers := map[int]bool{}
-			for range n {
-				workers[s.expectPid(t, "worker")] = true
-			}
-			var clients []*client
-			served := map[int]bool{}
-			for range n {
-				c, err := dial(s.net, s.addr)
-				require.NoError(t, err)
-				clients = append(clients, c)
-				pid, err := c.roundTrip("held")
-				require.NoError(t, err)
-				served[pid] = true
-			}
-			assert.Equal(t, workers, served, "every worker accepted one of the connections held open")
-			for _, c := range clients {
-				require.NoError(t, c.closeAndDrain())
-			}
-			tail := s.stopAndWait(t)
-			assert.Equal(t, []string{"stop eof", "zombies 0", fmt.Sprintf("stopped %d", s.cmd.Process.Pid)}, tail)
-			assert.Empty(t, s.stderrText())
-		}
+	s := startServer(t, sub, "-prefork", strconv.Itoa(n), "-prestart", pool)
+	workers := map[int]bool{}
+	for range n {
+		workers[s.expectPid(t, "worker")] = true
 	}
+	var clients []*client
+	served := map[int]bool{}
+	for range n {
+		c, err := dial(s.net, s.addr)
+		require.NoError(t, err)
+		clients = append(clients, c)
+		pid, err := c.roundTrip("held")
+		require.NoError(t, err)
+		served[pid] = true
+	}
+	assert.Equal(t, workers, served, "every worker accepted one of the connections held open")
+	for _, c := range clients {
+		require.NoError(t, c.closeAndDrain())
+	}
+	tail := s.stopAndWait(t)
+	assert.Equal(t, []string{"stop eof", "zombies 0", fmt.Sprintf("stopped %d", s.cmd.Process.Pid)}, tail)
+	assert.Empty(t, s.stderrText())
 }
 
 // TestForkServerRestart: under a stream of connection attempts from
@@ -447,11 +438,6 @@ func testForkServerPrefork(t *testing.T, sub subject, n int, pool string) {
 // accepting, so no attempt is refused and every connection is echoed.
 // Run fresh and through the Prestart pool.
 func TestForkServerRestart(t *testing.T) {
-	const (
-		attempts = 2000
-		restarts = 5
-		clients  = 4
-	)
 	for _, sub := range subjects(t) {
 		for _, pool := range []string{"0", "2"} {
 			t.Run(sub.name+"/prestart="+pool, func(t *testing.T) { testForkServerRestart(t, sub, pool) })
@@ -465,62 +451,58 @@ func testForkServerRestart(t *testing.T, sub subject, pool string) {
 		restarts = 5
 		clients  = 4
 	)
-	{
-		{
-			s := startServer(t, sub, "-restart", "-prestart", pool)
-			var made, failed atomic.Int64
-			var errMu sync.Mutex
-			var firstErr error
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			for range clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; i < 10*attempts; i++ { // bounded; stops when told
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						made.Add(1)
-						if _, err := echoOnce(s.net, s.addr); err != nil {
-							failed.Add(1)
-							errMu.Lock()
-							if firstErr == nil {
-								firstErr = err
-							}
-							errMu.Unlock()
-						}
-					}
-				}()
-			}
-			gens := []int{s.cmd.Process.Pid}
-			for r := range restarts {
-				// Spread the restarts over the attempts.
-				for made.Load() < int64((r+1)*attempts/(restarts+1)) {
-					time.Sleep(5 * time.Millisecond)
+	s := startServer(t, sub, "-restart", "-prestart", pool)
+	var made, failed atomic.Int64
+	var errMu sync.Mutex
+	var firstErr error
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10*attempts; i++ { // bounded; stops when told
+				select {
+				case <-stop:
+					return
+				default:
 				}
-				_, err := io.WriteString(s.stdin, "restart\n")
-				require.NoError(t, err)
-				next := s.expectPid(t, "successor")
-				assert.Equal(t, fmt.Sprintf("stopped %d", gens[len(gens)-1]), s.expect(t, "stopped "), "the old generation finished its connections and stopped")
-				gens = append(gens, next)
+				made.Add(1)
+				if _, err := echoOnce(s.net, s.addr); err != nil {
+					failed.Add(1)
+					errMu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					errMu.Unlock()
+				}
 			}
-			for made.Load() < attempts {
-				time.Sleep(5 * time.Millisecond)
-			}
-			close(stop)
-			wg.Wait()
-			assert.GreaterOrEqual(t, made.Load(), int64(attempts))
-			assert.Zero(t, failed.Load(), "connection attempts refused or not echoed out of %d; first: %v; stderr: %s", made.Load(), firstErr, s.stderrText())
-			tail := s.stopAndWait(t)
-			assert.Equal(t, fmt.Sprintf("stopped %d", gens[len(gens)-1]), tail[len(tail)-1], "the last generation stops at the end of stdin")
-			assert.Len(t, gens, restarts+1)
-			assert.Empty(t, s.stderrText())
-			t.Logf("%d connection attempts, %d restarts, generations %v", made.Load(), restarts, gens)
-		}
+		}()
 	}
+	gens := []int{s.cmd.Process.Pid}
+	for r := range restarts {
+		// Spread the restarts over the attempts.
+		for made.Load() < int64((r+1)*attempts/(restarts+1)) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		_, err := io.WriteString(s.stdin, "restart\n")
+		require.NoError(t, err)
+		next := s.expectPid(t, "successor")
+		assert.Equal(t, fmt.Sprintf("stopped %d", gens[len(gens)-1]), s.expect(t, "stopped "), "the old generation finished its connections and stopped")
+		gens = append(gens, next)
+	}
+	for made.Load() < attempts {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	assert.GreaterOrEqual(t, made.Load(), int64(attempts))
+	assert.Zero(t, failed.Load(), "connection attempts refused or not echoed out of %d; first: %v; stderr: %s", made.Load(), firstErr, s.stderrText())
+	tail := s.stopAndWait(t)
+	assert.Equal(t, fmt.Sprintf("stopped %d", gens[len(gens)-1]), tail[len(tail)-1], "the last generation stops at the end of stdin")
+	assert.Len(t, gens, restarts+1)
+	assert.Empty(t, s.stderrText())
+	t.Logf("%d connection attempts, %d restarts, generations %v", made.Load(), restarts, gens)
 }
 
 // TestForkServerRefuses: bad flags are refused before anything listens,

@@ -2,6 +2,7 @@ package chapter
 
 import (
 	"bufio"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -140,6 +141,11 @@ func ForkServer(args []string) int {
 		fmt.Fprintf(os.Stderr, "forkserver: %v\n", err)
 		return 1
 	}
+	if ul, ok := l.(*net.UnixListener); ok {
+		// The name must outlive this generation when a successor takes the
+		// socket over: the last generation removes it (see run).
+		ul.SetUnlinkOnClose(false)
+	}
 	fmt.Printf("listening %s %s\n", c.Network, l.Addr())
 	return newForkServer(l).run(nil)
 }
@@ -275,6 +281,13 @@ func (s *forkServer) run(ready *os.File) int {
 		kids = append(kids, p)
 	}
 	s.mu.Unlock()
+	if forkServerConf.Network == "unix" && s.why != "restart" {
+		// The last generation removes the socket's name (a listener from
+		// FileListener, as in a successor, does not on Close).
+		if err := os.Remove(forkServerConf.Addr); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			fmt.Fprintf(os.Stderr, "forkserver: %v\n", err)
+		}
+	}
 	fmt.Printf("zombies %d\n", len(zombies))
 	finishChildren(append(kids, workers...))
 	fmt.Printf("stopped %d\n", os.Getpid())

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forkport/forkport/internal/cpython"
 	"github.com/forkport/forkport/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,23 +94,28 @@ type subject struct {
 	command func(args ...string) *exec.Cmd
 }
 
-// subjects are ForkServer and, when python3 is on PATH, its CPython twin
-// internal/probe/python/forkserver.py, which must behave the same.
+// subjects are ForkServer and, when a CPython is found (cpython.Find:
+// $FORKPORT_PYTHON, else python3 on PATH), its CPython twin
+// internal/probe/python/forkserver.py, which must behave the same. Under
+// CI a missing interpreter is an error, as in TestScriptsCPython.
 func subjects(t *testing.T) []subject {
 	subs := []subject{{"go", func(args ...string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), runForkServerEnv+"=1")
 		return cmd
 	}}}
-	py, err := exec.LookPath("python3")
+	py, err := cpython.Find()
 	if err != nil {
-		t.Logf("no python3 on PATH: the CPython twin is not run (%v)", err)
+		if cpython.Required() {
+			t.Fatalf("CI runs the CPython subject, and found no interpreter: %v", err)
+		}
+		t.Logf("the CPython twin is not run: %v", err)
 		return subs
 	}
 	script, err := filepath.Abs(filepath.Join("..", "probe", "python", "forkserver.py"))
 	require.NoError(t, err)
 	return append(subs, subject{"cpython", func(args ...string) *exec.Cmd {
-		return exec.Command(py, append([]string{script}, args...)...)
+		return exec.Command(py.Path, append([]string{script}, args...)...)
 	}})
 }
 
@@ -263,8 +269,14 @@ func echoOnce(network, addr string) (int, error) {
 func serverAddrArgs(t *testing.T, network string) []string {
 	switch network {
 	case "unix":
-		dir := testutil.TempDir(t)
-		return []string{"-net", "unix", "-addr", filepath.Join(dir, "s")}
+		path := filepath.Join(testutil.TempDir(t), "s")
+		l, err := net.Listen("unix", path)
+		if err != nil {
+			t.Skipf("no Unix domain sockets here: %v (Windows has them since 10 1803; Wine may not)", err)
+		}
+		l.Close()
+		os.Remove(path)
+		return []string{"-net", "unix", "-addr", path}
 	case "tcp6":
 		l, err := net.Listen("tcp6", "[::1]:0")
 		if err != nil {
@@ -345,6 +357,9 @@ func testForkServerReaping(t *testing.T, sub subject, args []string, reaped bool
 	}
 	assert.Empty(t, s.stderrText())
 	assert.True(t, s.cmd.ProcessState.Success())
+	if s.net == "unix" {
+		assert.NoFileExists(t, s.addr, "the stopped server removed its socket's name")
+	}
 }
 
 // waitZombie waits until pid has exited and is not reaped (a zombie on

@@ -28,7 +28,8 @@ func exitedUnreaped(pid int) (bool, error) {
 }
 
 // TestForkServerSignals: SIGINT and SIGTERM stop the server cleanly, and
-// SIGHUP restarts it (the successor is served by the same listener).
+// SIGHUP restarts it (the successor serves on the same listener, here a
+// Unix domain socket, whose name the last generation removes).
 func TestForkServerSignals(t *testing.T) {
 	for _, sub := range subjects(t) {
 		t.Run(sub.name, func(t *testing.T) { testForkServerSignals(t, sub) })
@@ -51,7 +52,7 @@ func testForkServerSignals(t *testing.T, sub subject) {
 	}
 	t.Run("SIGHUP", func(t *testing.T) {
 		t.Parallel()
-		s := startServer(t, sub, "-restart")
+		s := startServer(t, sub, append([]string{"-restart"}, serverAddrArgs(t, "unix")...)...)
 		first, err := echoOnce(s.net, s.addr)
 		require.NoError(t, err)
 		require.NoError(t, s.cmd.Process.Signal(syscall.SIGHUP))
@@ -66,5 +67,6 @@ func testForkServerSignals(t *testing.T, sub subject) {
 		tail := s.stopAndWait(t)
 		assert.Equal(t, fmt.Sprintf("stopped %d", next), tail[len(tail)-1])
 		assert.NotEqual(t, os.Getpid(), next)
+		assert.NoFileExists(t, s.addr, "the last generation removed the socket's name")
 	})
 }

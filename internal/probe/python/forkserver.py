@@ -492,6 +492,11 @@ class Server:
         for sig in ("SIGINT", "SIGTERM", "SIGHUP", "SIGCHLD"):
             if hasattr(signal, sig):
                 signal.signal(getattr(signal, sig), signal.SIG_DFL)
+        if a.net == "unix" and self.why != "restart":
+            try:
+                os.remove(a.addr)  # the last generation removes the socket's name
+            except FileNotFoundError:
+                pass
         zombies = self.count_zombies()
         if self.workers_stop is not None:
             os.close(self.workers_stop)

@@ -210,11 +210,13 @@ type forkServer struct {
 	served  int                    // connections accepted
 	why     string                 // why it stops; set once
 	stopped chan struct{}          // closed when why is set
-	events  chan string            // "restart" or a reason to stop
+	restart chan struct{}          // a restart asked for (one pending at most)
+	stopReq chan string            // the first reason to stop asked for
 }
 
 func newForkServer(l net.Listener) *forkServer {
-	return &forkServer{l: l, kids: map[int]*procs.Process{}, stopped: make(chan struct{}), events: make(chan string, 4)}
+	return &forkServer{l: l, kids: map[int]*procs.Process{}, stopped: make(chan struct{}),
+		restart: make(chan struct{}, 1), stopReq: make(chan string, 1)}
 }
 
 // run serves until the server stops, then cleans up; ready, in a
@@ -297,9 +299,14 @@ func (s *forkServer) run(ready *os.File) int {
 // handleEvents waits for the reason to stop, doing the restarts asked for
 // on the way; it returns the exit status.
 func (s *forkServer) handleEvents() int {
-	for ev := range s.events {
-		if ev != "restart" {
-			s.stop(ev)
+	for {
+		var why string
+		select {
+		case why = <-s.stopReq:
+		case <-s.restart:
+		}
+		if why != "" {
+			s.stop(why)
 			break
 		}
 		if !forkServerConf.Restart {
@@ -322,11 +329,19 @@ func (s *forkServer) handleEvents() int {
 	return 0
 }
 
-// event queues ev for handleEvents, never blocking: a stop already queued
-// makes further events moot.
+// event hands ev, "restart" or a reason to stop, to handleEvents, never
+// blocking: a restart already pending, or a reason to stop already given,
+// makes the same event moot, and a stop is never lost behind restarts.
 func (s *forkServer) event(ev string) {
+	if ev == "restart" {
+		select {
+		case s.restart <- struct{}{}:
+		default:
+		}
+		return
+	}
 	select {
-	case s.events <- ev:
+	case s.stopReq <- ev:
 	default:
 	}
 }

@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(runFork1Env) == "1" {
 		os.Exit(Fork1(os.Args[1:]))
 	}
+	if os.Getenv(runForkServerEnv) == "1" {
+		os.Exit(ForkServer(os.Args[1:]))
+	}
 	top := leakcheck.Tag()
 	code := m.Run()
 	if err := leakcheck.Check(top); err != nil {

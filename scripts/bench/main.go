@@ -56,6 +56,14 @@
 //	-o FILE        also write the raw results, benchstat's input, to FILE
 //	               (compare two runs with go tool benchstat old new)
 //	-seed N        seed of the order of each round (default: from the clock)
+//	-server        instead of all the above, measure the forking server
+//	               (chapter.ForkServer, built from scripts/forkserver):
+//	               connections per second, each one echo round trip made by
+//	               one client after another, for a fresh fork per
+//	               connection, forks through procs.Prestart(2), and the
+//	               CPython twin forkserver.py, side by side in every round;
+//	               it prints the machine, each median with its 95%
+//	               confidence interval, and the per-round ratios' medians
 //
 // Examples:
 //
@@ -121,6 +129,7 @@ type config struct {
 	python    string
 	rss       int
 	suite     bool
+	server    bool
 	out       string
 	seed      int64
 }
@@ -134,6 +143,7 @@ func run(args []string) int {
 	fs.StringVar(&c.python, "python", "", "CPython `interpreter` for the loops, or none (default /usr/bin/python3 if present, else python3 on PATH)")
 	fs.IntVar(&c.rss, "rss", 10000, "children of the peak-RSS measurement, at least 4000; 0 skips it")
 	fs.BoolVar(&c.suite, "suite", false, "also time go test ./... (warm cache) and go run ./scripts/wineleg")
+	fs.BoolVar(&c.server, "server", false, "measure only the forking server's connections per second (Go fresh, Go with Prestart(2), CPython twin)")
 	fs.StringVar(&c.out, "o", "", "also write the raw results (benchstat input) to `file`")
 	fs.Int64Var(&c.seed, "seed", 0, "seed of the order of each round (default: from the clock)")
 	fs.Usage = func() {
@@ -177,7 +187,11 @@ func run(args []string) int {
 	if c.seed == 0 {
 		c.seed = time.Now().UnixNano()
 	}
-	if err := bench(&c); err != nil {
+	run := bench
+	if c.server {
+		run = benchServer
+	}
+	if err := run(&c); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		return 1
 	}

@@ -152,6 +152,20 @@ func tryAsk(network, addr, line string) (string, error) {
 	return string(b), nil
 }
 
+// askLater is tryAsk in a goroutine: its answer, or its error's text,
+// comes on the channel.
+func askLater(network, addr, line string) <-chan string {
+	got := make(chan string, 1)
+	go func() {
+		a, err := tryAsk(network, addr, line)
+		if err != nil {
+			a = err.Error()
+		}
+		got <- a
+	}()
+	return got
+}
+
 // listenCases are the listeners the tests hand on: TCP over both loopbacks
 // and a Unix domain socket.
 func listen(t *testing.T, network string) net.Listener {
@@ -196,13 +210,7 @@ func TestForkHandsListener(t *testing.T) {
 			go func() { parent <- serveOne(l, "parent") }()
 			answers := make(chan string, 2)
 			for _, line := range []string{"one", "two"} {
-				go func() {
-					a, err := tryAsk(network, l.Addr().String(), line)
-					if err != nil {
-						a = "error " + err.Error()
-					}
-					answers <- a
-				}()
+				go func() { answers <- <-askLater(network, l.Addr().String(), line) }()
 			}
 			who := map[string]bool{}
 			for range 2 {
@@ -226,14 +234,7 @@ func TestForkHandsConnection(t *testing.T) {
 	for _, network := range socketNetworks {
 		t.Run(network, func(t *testing.T) {
 			l := listen(t, network)
-			got := make(chan string, 1)
-			go func() {
-				a, err := tryAsk(network, l.Addr().String(), "hello")
-				if err != nil {
-					a = err.Error()
-				}
-				got <- a
-			}()
+			got := askLater(network, l.Addr().String(), "hello")
 			c, err := l.Accept()
 			require.NoError(t, err)
 			p := forkWith(t, "socket-echo-conn", &procs.Attr{Sockets: []syscall.Conn{c.(syscall.Conn)}, Group: true}, func() {})
@@ -379,14 +380,7 @@ func TestPrestartHandsSockets(t *testing.T) {
 	assert.Zero(t, waitCode(t, p))
 	assert.Equal(t, before+1, procs.PooledForks(), "a pre-started child served the Fork")
 
-	got := make(chan string, 1)
-	go func() {
-		a, err := tryAsk("tcp4", l.Addr().String(), "a connection")
-		if err != nil {
-			a = err.Error()
-		}
-		got <- a
-	}()
+	got := askLater("tcp4", l.Addr().String(), "a connection")
 	c, err := l.Accept()
 	require.NoError(t, err)
 	waitPoolFull(t, 1)
@@ -483,14 +477,7 @@ func TestStartHandsSockets(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("started %d: a listener\n", p.Pid), ask(t, "tcp4", l.Addr().String(), "a listener"))
 	assert.Zero(t, waitCode(t, p))
 
-	got := make(chan string, 1)
-	go func() {
-		a, err := tryAsk("tcp4", l.Addr().String(), "a connection")
-		if err != nil {
-			a = err.Error()
-		}
-		got <- a
-	}()
+	got := askLater("tcp4", l.Addr().String(), "a connection")
 	c, err := l.Accept()
 	require.NoError(t, err)
 	p = start(c.(syscall.Conn))

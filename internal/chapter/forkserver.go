@@ -442,20 +442,7 @@ func (s *forkServer) startReaper() (stop func()) {
 	switch forkServerConf.Reap {
 	case "loop":
 		t := time.NewTicker(forkServerTick)
-		ch := make(chan struct{})
-		done := make(chan struct{})
-		go func() {
-			defer close(ch)
-			for {
-				select {
-				case <-t.C:
-					ch <- struct{}{}
-				case <-done:
-					return
-				}
-			}
-		}()
-		wake, release = ch, func() { t.Stop(); close(done) }
+		wake, release = relay(t.C, t.Stop)
 	case "sigchld":
 		wake, release = notifyChildExit()
 	default:
@@ -469,6 +456,30 @@ func (s *forkServer) startReaper() (stop func()) {
 		}
 	}()
 	return func() { release(); <-finished }
+}
+
+// relay turns every value that comes from src into a wake-up on wake,
+// until release, which calls stop (src's own) and ends the relay: wake is
+// closed.
+func relay[T any](src <-chan T, stop func()) (wake <-chan struct{}, release func()) {
+	ch := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for {
+			select {
+			case <-src:
+				select {
+				case ch <- struct{}{}:
+				case <-done:
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ch, func() { stop(); close(done) }
 }
 
 // forkWorkers forks the prefork workers, each with the listener and the

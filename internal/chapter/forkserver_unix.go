@@ -16,20 +16,7 @@ func sigchldAvailable() error { return nil }
 func notifyChildExit() (wake <-chan struct{}, release func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGCHLD)
-	ch := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(ch)
-		for {
-			select {
-			case <-sigs:
-				ch <- struct{}{}
-			case <-done:
-				return
-			}
-		}
-	}()
-	return ch, func() { signal.Stop(sigs); close(done) }
+	return relay(sigs, func() { signal.Stop(sigs) })
 }
 
 // notifyRestart calls restart on SIGHUP, the Unix daemons' "reload", until

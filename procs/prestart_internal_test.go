@@ -39,6 +39,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(request{entry: "e", argv: []string{"a"}, env: []string{"K=V"}, handles: []uint64{1, 2, 3}}.encode()[4:])
 	f.Add(request{entry: "e", dir: "/d", dirFile: true, setUmask: true, umask: 0o077, files: min(1, maxPooledFiles)}.encode()[4:])
 	f.Add(request{argv: make([]string, 1000), env: make([]string, 1000)}.encode()[4:])
+	f.Add(request{entry: "e", files: min(2, maxPooledFiles), sockets: 2}.encode()[4:]) // on Unix the sockets are among the files
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		req, err := decodeRequest(b)

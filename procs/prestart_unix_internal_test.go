@@ -21,3 +21,17 @@ func TestSwapUmask(t *testing.T) {
 		assert.Equal(t, mask, syscall.Umask(mask), "the umask once read")
 	}
 }
+
+// TestDecodeRequestRefusesSockets: a request's sockets are among its files
+// on Unix, and at most maxSockets.
+func TestDecodeRequestRefusesSockets(t *testing.T) {
+	for _, r := range []request{
+		{entry: "e", files: 1, sockets: 2},
+		{entry: "e", files: maxPooledFiles, sockets: maxSockets + 1},
+	} {
+		_, err := decodeRequest(r.encode()[4:])
+		assert.ErrorIs(t, err, errCorrupt, "%+v", r)
+	}
+	_, err := decodeRequest(request{entry: "e", files: 2, sockets: 2}.encode()[4:])
+	assert.NoError(t, err)
+}

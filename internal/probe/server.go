@@ -225,6 +225,26 @@ func acceptAndFork(l net.Listener) (*procs.Process, error) {
 	return forkConn(sc)
 }
 
+// connectForked dials l, has the parent accept the connection and fork a
+// child for it, and asks line: it returns the client (open), the child and
+// the PID and parent PID that answered. On an error it leaves nothing
+// behind: the client closed, the child killed and reaped.
+func connectForked(l net.Listener, line string) (cl *client, p *procs.Process, pid, ppid int, err error) {
+	if cl, err = dial(l.Addr().String()); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	if p, err = acceptAndFork(l); err == nil {
+		if pid, ppid, err = cl.ask(line); err != nil {
+			killAll([]*procs.Process{p})
+		}
+	}
+	if err != nil {
+		cl.c.Close()
+		return nil, nil, 0, 0, err
+	}
+	return cl, p, pid, ppid, nil
+}
+
 // reapAll waits for every child in ps and returns their statuses, joined
 // by ", ".
 func reapAll(ps []*procs.Process) (string, error) {
@@ -269,35 +289,19 @@ func serverHandoff([]string) (err error) {
 			killAll(kids)
 		}
 	}()
-	c1, err := dial(l.Addr().String())
+	c1, p1, pid1, ppid1, err := connectForked(l, "one")
 	if err != nil {
 		return err
 	}
 	defer c1.c.Close()
-	p1, err := acceptAndFork(l)
-	if err != nil {
-		return err
-	}
 	kids = append(kids, p1)
-	pid1, ppid1, err := c1.ask("one")
-	if err != nil {
-		return err
-	}
 	fmt.Printf("first connection: answered by its child=%t\n", pid1 == p1.Pid && ppid1 == os.Getpid())
-	c2, err := dial(l.Addr().String())
+	c2, p2, pid2, ppid2, err := connectForked(l, "two")
 	if err != nil {
 		return err
 	}
 	defer c2.c.Close()
-	p2, err := acceptAndFork(l)
-	if err != nil {
-		return err
-	}
 	kids = append(kids, p2)
-	pid2, ppid2, err := c2.ask("two")
-	if err != nil {
-		return err
-	}
 	fmt.Printf("second connection, while the first stays open: answered by another child=%t\n",
 		pid2 == p2.Pid && ppid2 == os.Getpid() && pid2 != pid1)
 	again, _, err := c1.ask("one-again")
@@ -452,19 +456,11 @@ func intFlag(args []string, name string, def, lo, hi int) (int, error) {
 // serveOneByFork dials l, has the parent accept and fork a child for the
 // connection, asks one line and finishes; it returns the child.
 func serveOneByFork(l net.Listener, line string) (*procs.Process, error) {
-	c, err := dial(l.Addr().String())
+	c, p, _, _, err := connectForked(l, line)
 	if err != nil {
 		return nil, err
 	}
 	defer c.c.Close()
-	p, err := acceptAndFork(l)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := c.ask(line); err != nil {
-		killAll([]*procs.Process{p})
-		return nil, err
-	}
 	rest, err := c.finish()
 	if err == nil && !finishedBy(rest, p.Pid) {
 		err = fmt.Errorf("unexpected end of connection %q", rest)

@@ -44,12 +44,12 @@ type Attr struct {
 	// ForkWith, or Start when the program calls procs.Init):
 	// *net.TCPListener, *net.TCPConn, *net.UnixListener or *net.UnixConn,
 	// stream sockets over IPv4, IPv6 or a Unix domain. The child takes
-	// Sockets[i] with InheritedListener(i) or InheritedConn(i). It gets the same socket, not a new one: on Unix
-	// its descriptor, as with Files (it counts towards the pool's
-	// limit of 8); on Windows a duplicate made for the child's process ID
-	// with WSADuplicateSocket and rebuilt in the child with WSASocket. The
-	// parent's copy stays open and usable: closing it does not close the
-	// child's. On Windows the parent's copy leaves the parent's I/O
+	// Sockets[i] with InheritedListener(i) or InheritedConn(i). It gets
+	// the same socket, not a new one: on Unix its descriptor, as with
+	// Files (it counts towards the pool's limit of 8); on Windows a
+	// duplicate made for the child's process ID with WSADuplicateSocket
+	// and rebuilt in the child with WSASocket. The parent's copy stays
+	// open and usable: closing it does not close the child's. On Windows the parent's copy leaves the parent's I/O
 	// completion port (as (*net.TCPListener).File does), so that the
 	// child's poller can take it. A program Start starts finds them
 	// through the FORKPORT_SOCKETS variable, which procs.Init reads (see

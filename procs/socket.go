@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -70,19 +71,8 @@ func closedOr(err error) error {
 // isNilPointer reports a nil pointer in an interface (a nil
 // *net.TCPListener, say), whose SyscallConn would panic.
 func isNilPointer(c syscall.Conn) bool {
-	switch v := c.(type) {
-	case *net.TCPListener:
-		return v == nil
-	case *net.TCPConn:
-		return v == nil
-	case *net.UnixListener:
-		return v == nil
-	case *net.UnixConn:
-		return v == nil
-	case *os.File:
-		return v == nil
-	}
-	return false
+	v := reflect.ValueOf(c)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // socketFamily checks a socket's type and family from getsockopt and
@@ -152,7 +142,6 @@ func InheritedConn(i int) (net.Conn, error) {
 // listener or connection of it and releases the inherited file (or
 // keeps it, if what it made owns the socket).
 func takeSocket(i int, listener bool, build func(*os.File) error) error {
-	what := [2]string{"connection", "listener"}
 	regMu.Lock()
 	defer regMu.Unlock()
 	switch {
@@ -163,8 +152,7 @@ func takeSocket(i int, listener bool, build func(*os.File) error) error {
 	case sockets[i].f == nil:
 		return fmt.Errorf("procs: inherited socket %d: taken already: %w", i, os.ErrClosed)
 	case sockets[i].listening != listener:
-		is := what[b2i(sockets[i].listening)]
-		return fmt.Errorf("procs: inherited socket %d is a %s, not a %s: %w", i, is, what[b2i(listener)], fs.ErrInvalid)
+		return fmt.Errorf("procs: inherited socket %d is a %s, not a %s: %w", i, kind(sockets[i].listening), kind(listener), fs.ErrInvalid)
 	}
 	if err := build(sockets[i].f); err != nil {
 		return fmt.Errorf("procs: inherited socket %d: %w", i, err)
@@ -173,11 +161,12 @@ func takeSocket(i int, listener bool, build func(*os.File) error) error {
 	return nil
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// kind names a listener or a connection.
+func kind(listening bool) string {
+	if listening {
+		return "listener"
 	}
-	return 0
+	return "connection"
 }
 
 // socketsEnv names the environment variable through which Start tells the

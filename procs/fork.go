@@ -126,6 +126,7 @@ func Init() {
 		Exit(childSetupFailed)
 	}
 	fn()
+	yieldBeforeExit()
 	Exit(0)
 }
 

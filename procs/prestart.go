@@ -12,6 +12,7 @@ package procs
 // knows the child cannot refuse (answerless: on Linux, the common case).
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -695,11 +696,16 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte, plain
 		return c.p, true, false
 	}
 	answerlessForks.Add(1)
-	c.end.close() // the child reads what is in its end's buffer, then end of file
 	// The refill starts a little later: at once, the next child's start
 	// would compete with this one's for the CPUs while it has yet to be
-	// scheduled (after an answer, it was running its entry point).
-	time.AfterFunc(answerlessRefillDelay, thePool.refill)
+	// scheduled (after an answer, it was running its entry point). This
+	// end of the channel is closed then too, off the Fork's path (about
+	// 14 µs here): the child has everything it needs in its own end's
+	// buffer, which outlives this end, and reads nothing after it.
+	time.AfterFunc(answerlessRefillDelay, func() {
+		c.end.close()
+		thePool.refill()
+	})
 	return c.p, true, true
 }
 
@@ -1012,6 +1018,14 @@ func awaitRequest(m *marker, c *childEnd) (*marker, error) {
 	return &done, nil
 }
 
+// warmUp does, while a pre-started child waits, what the hand-off would
+// otherwise do first once the request has come: fingerprint the build,
+// compile the copied variables' plans, and decode a request like the one
+// to come (this program's arguments, its own environment). Decoding is a
+// pure function of its bytes; the rehearsal runs its code and allocates
+// its sizes once, so that the real one finds both ready (measured: a third
+// of the time it takes in a child that has not run it, about 10 µs less
+// between the request's arrival and the entry point).
 func warmUp() {
 	_ = fingerprint()
 	regMu.Lock()
@@ -1020,6 +1034,8 @@ func warmUp() {
 	for _, c := range vars {
 		planOf(c.ptr.Type().Elem())
 	}
+	rehearsal := request{entry: "prestarted", argv: os.Args, sameEnv: true, setUmask: true, files: 1}
+	_, _ = readRequest(bytes.NewReader(rehearsal.encode()))
 }
 
 // setEnviron makes env this process's environment, changing only what

@@ -135,7 +135,9 @@ import (
 // Each waiting child costs the memory of an idle instance of the program
 // (about 2 MiB for a small one: see the README's Performance section), and
 // the caller holds a descriptor for it (its channel; on Linux also a
-// pidfd, as for every child). A fresh Fork that fails for lack of
+// pidfd, as for every child). A Fork served without an answer keeps its
+// child's channel open for a millisecond more, off its path; Prestart(0)
+// closes the ones still open before it returns. A fresh Fork that fails for lack of
 // descriptors (EMFILE, ENFILE, or EBADF from a child whose descriptors
 // cannot be moved under the limit) while there is a pool ends the pool's
 // children and tries once more, so a pool makes no Fork fail that would
@@ -243,16 +245,38 @@ type pool struct {
 	idle     []*idleChild
 	starting map[*idleChild]struct{} // started, not ready yet: a stop kills them
 	owned    int                     // children started, not yet reaped or handed off
-	filling  bool                    // a refill goroutine (or fillNow) is running
-	done     *sync.Cond              // signalled when filling stops or owned drops
+	// lingering: the channel ends of answerless hand-offs, closed a
+	// moment after the Fork (see forkPooled), or by a stop at once.
+	lingering map[*idleChild]struct{}
+	filling   bool       // a refill goroutine (or fillNow) is running
+	done      *sync.Cond // signalled when filling stops or owned drops
 }
 
 var thePool = newPool()
 
 func newPool() *pool {
-	p := &pool{starting: map[*idleChild]struct{}{}}
+	p := &pool{starting: map[*idleChild]struct{}{}, lingering: map[*idleChild]struct{}{}}
 	p.done = sync.NewCond(&p.mu)
 	return p
+}
+
+// linger keeps the channel end of a child handed off without an answer,
+// until unlinger or a stop closes it.
+func (pl *pool) linger(c *idleChild) {
+	pl.mu.Lock()
+	pl.lingering[c] = struct{}{}
+	pl.mu.Unlock()
+}
+
+// unlinger closes the channel end linger kept, unless a stop did.
+func (pl *pool) unlinger(c *idleChild) {
+	pl.mu.Lock()
+	_, ok := pl.lingering[c]
+	delete(pl.lingering, c)
+	pl.mu.Unlock()
+	if ok {
+		c.end.close()
+	}
 }
 
 // release forgets a child the pool no longer owns (reaped, or handed off).
@@ -295,6 +319,12 @@ func (pl *pool) resize(n int, asked bool) uint64 {
 		}
 		drop = append(drop, pl.idle...)
 		pl.idle = nil
+		// The ends of the answerless hand-offs not closed yet: a stop
+		// leaves no descriptor of the pool's behind.
+		for c := range pl.lingering {
+			c.end.close()
+		}
+		clear(pl.lingering)
 	}
 	pl.mu.Unlock()
 	for _, c := range drop {
@@ -700,10 +730,12 @@ func forkPooled(name string, attr *Attr, argv, env []string, state []byte, plain
 	// would compete with this one's for the CPUs while it has yet to be
 	// scheduled (after an answer, it was running its entry point). This
 	// end of the channel is closed then too, off the Fork's path (about
-	// 14 µs here): the child has everything it needs in its own end's
-	// buffer, which outlives this end, and reads nothing after it.
+	// 14 µs here), or at once by a stop (Prestart(0), Exec*): the child
+	// has everything it needs in its own end's buffer, which outlives
+	// this end, and reads nothing after it.
+	thePool.linger(c)
 	time.AfterFunc(answerlessRefillDelay, func() {
-		c.end.close()
+		thePool.unlinger(c)
 		thePool.refill()
 	})
 	return c.p, true, true
@@ -743,9 +775,10 @@ func answerless(c *idleChild, attr *Attr, plain bool) bool {
 }
 
 // answerlessRefillDelay is how long after an answerless hand-off the pool
-// starts refilling: more than a hand-off takes, much less than a child's
-// start (a few milliseconds), which the refill then adds to.
-const answerlessRefillDelay = time.Millisecond
+// starts refilling (and closes the channel's end): more than a hand-off
+// takes, much less than a child's start (a few milliseconds), which the
+// refill then adds to. A variable for a test that stops the pool first.
+var answerlessRefillDelay = time.Millisecond
 
 // answerlessForks counts the Forks served without waiting for the child's
 // answer (for the tests).

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -170,4 +172,54 @@ func TestPrestartAnswersAChildThatDiffers(t *testing.T) {
 	assert.Equal(t, p.Pid, readReport(t, out).Pid)
 	assert.Equal(t, int64(1), procs.PooledForks()-pooled, "served by the pool")
 	assert.Zero(t, procs.AnswerlessForks()-answerless, "with an answer")
+}
+
+// TestPrestartAnswerlessLeavesNoDescriptor: after an answerless hand-off
+// the parent closes its end of the child's channel a moment later, off
+// Fork's path, and a stop (Prestart(0)) closes the ends not closed yet at
+// once: once the pool is stopped the caller holds the descriptors it held
+// before Prestart, however soon after its Forks it stops. The garbage
+// collector, which would close a forgotten end, is off meanwhile.
+func TestPrestartAnswerlessLeavesNoDescriptor(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	require.NoError(t, procs.Prestart(0)) // FORKPORT_PRESTART's pool, if any
+	// What a pool opens for the life of the process (on Linux
+	// /proc/self/status, read at each start and pooled Fork) is open now.
+	require.NoError(t, procs.Prestart(1))
+	require.NoError(t, procs.Prestart(0))
+	before := openFds()
+	require.NotEmpty(t, before)
+	withPool(t, 2)
+	answerless := procs.AnswerlessForks()
+	const forks = 5
+	for range forks {
+		require.NoError(t, procs.Prestart(2)) // full again: Fork takes a waiting child
+		forkMu.Lock()
+		p, err := procs.Fork("bench-noop")
+		forkMu.Unlock()
+		require.NoError(t, err)
+		require.Zero(t, waitCode(t, p))
+	}
+	// And one whose end's moment has not come when the pool is stopped
+	// (the stop closes it).
+	defer procs.SetAnswerlessRefillDelay(time.Hour)()
+	require.NoError(t, procs.Prestart(2))
+	forkMu.Lock()
+	last, err := procs.Fork("bench-noop")
+	forkMu.Unlock()
+	require.NoError(t, err)
+	require.NoError(t, procs.Prestart(0))
+	stopped := openFds()
+	require.Zero(t, waitCode(t, last))
+	if procs.AnswerlessOK {
+		require.Equal(t, int64(forks+1), procs.AnswerlessForks()-answerless, "the Forks were answerless")
+	}
+	for _, fd := range stopped {
+		var st syscall.Stat_t
+		if !slices.Contains(before, fd) && syscall.Fstat(fd, &st) == nil {
+			assert.NotEqual(t, uint32(syscall.S_IFSOCK), uint32(st.Mode)&syscall.S_IFMT,
+				"descriptor %d, a socket, is open right after the stop", fd)
+		}
+	}
+	assert.Equal(t, before, openFds(), "the pool's channels are all closed once it is stopped")
 }

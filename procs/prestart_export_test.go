@@ -1,5 +1,7 @@
 package procs
 
+import "time"
+
 // PoolIdlePids is the PIDs of the waiting children, the one the next Fork
 // takes last.
 func PoolIdlePids() []int {
@@ -19,3 +21,12 @@ func AnswerlessForks() int64 { return answerlessForks.Load() }
 // AnswerlessOK: this system's Fork can hand a request off without waiting
 // for the answer.
 const AnswerlessOK = answerlessOK
+
+// SetAnswerlessRefillDelay sets how long after an answerless hand-off the
+// pool refills and closes the channel's end, and returns what puts back
+// the default. Not for tests that run in parallel.
+func SetAnswerlessRefillDelay(d time.Duration) (restore func()) {
+	old := answerlessRefillDelay
+	answerlessRefillDelay = d
+	return func() { answerlessRefillDelay = old }
+}

@@ -2,6 +2,7 @@ package procs
 
 import (
 	"bytes"
+	"os"
 	"reflect"
 	"runtime"
 	"testing"
@@ -98,4 +99,13 @@ func BenchmarkReadProcState(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestWarmUpRehearsalIsAcceptedWhole: the request warmUp decodes passes
+// every check of this system's decoder (a request it refused would stop
+// the rehearsal early, before the code it is meant to run).
+func TestWarmUpRehearsalIsAcceptedWhole(t *testing.T) {
+	req, err := readRequest(bytes.NewReader(rehearsalRequest().encode()))
+	require.NoError(t, err)
+	assert.Equal(t, os.Args, req.argv)
 }

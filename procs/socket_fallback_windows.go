@@ -172,15 +172,9 @@ var wsAccept = windows.NewLazySystemDLL("ws2_32.dll").NewProc("accept")
 
 // Accept waits for a connection and returns it served by the poller.
 func (l *blockingListener) Accept() (net.Conn, error) {
-	h, err := l.handle()
+	r, err := l.accept()
 	if err != nil {
-		return nil, l.opError("accept", err)
-	}
-	// accept(s, NULL, NULL): the peer's address is read after, with
-	// getpeername, so no buffer is passed.
-	r, _, e := wsAccept.Call(uintptr(h), 0, 0)
-	if windows.Handle(r) == windows.InvalidHandle {
-		return nil, l.fail("accept", e)
+		return nil, err
 	}
 	f := os.NewFile(r, "accepted")
 	c, err := connFrom(f)
@@ -189,6 +183,40 @@ func (l *blockingListener) Accept() (net.Conn, error) {
 		return nil, l.opError("accept", err)
 	}
 	return c, nil
+}
+
+// accept accepts a connection, waiting for one even where accept answers
+// WSAEWOULDBLOCK: a blocking call should not, but it does under Wine 8
+// when several processes accept on one listener and another took the
+// connection they were all woken for (seen in the prefork server's test, a
+// worker stopping with "accept: winapi error #10035"), and on any system
+// once the socket was made non-blocking (ioctlsocket FIONBIO, by any
+// process holding it). The first retry is at once: on a blocking
+// socket the call then waits, as it should. Should accept keep answering
+// WSAEWOULDBLOCK, the socket is non-blocking, and the retries back off
+// (1 ms, doubling to 50 ms) rather than spin. The handle is read again for
+// each call, so that a Close in between ends the loop.
+func (l *blockingListener) accept() (uintptr, error) {
+	var backoff time.Duration
+	for {
+		h, err := l.handle()
+		if err != nil {
+			return 0, l.opError("accept", err)
+		}
+		// accept(s, NULL, NULL): the peer's address is read after, with
+		// getpeername, so no buffer is passed.
+		r, _, e := wsAccept.Call(uintptr(h), 0, 0)
+		if windows.Handle(r) != windows.InvalidHandle {
+			return r, nil
+		}
+		if !errors.Is(e, windows.WSAEWOULDBLOCK) {
+			return 0, l.fail("accept", e)
+		}
+		if backoff > 0 {
+			time.Sleep(backoff)
+		}
+		backoff = min(max(2*backoff, time.Millisecond), 50*time.Millisecond)
+	}
 }
 
 // Addr is the listener's address.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -127,6 +128,11 @@ func binaryArgs(testArgs []string, timeout time.Duration) (args []string, effect
 // own failure: the package could not be resolved, Wine could not start the
 // binary, or ctx was cancelled (then every Wine process is killed).
 //
+// A run that failed where Wine could not start a process (a test printing
+// "fork/exec ...: Internal error.", Wine's loader failing) is run once more,
+// and only the second run's events are written, after an output event that
+// names the tests the first run failed (see runOnce).
+//
 // Files the tests leave in the Windows temporary directory (Go's os.RemoveAll
 // fails under Wine) are removed afterwards.
 func (l *Leg) Test(ctx context.Context, pkg string, testArgs []string, events io.Writer) error {
@@ -144,18 +150,72 @@ func (l *Leg) Test(ctx context.Context, pkg string, testArgs []string, events io
 		return err
 	}
 	defer os.RemoveAll(work)
-	sink := &eventSink{w: events, pkg: importPath}
-
 	exe := filepath.Join(work, path.Base(importPath)+".test.exe")
-	built, err := l.build(ctx, importPath, exe, sink)
+	built, err := l.build(ctx, importPath, exe, &eventSink{w: events, pkg: importPath})
 	if err != nil || !built {
 		return err
 	}
-	err = l.runBinary(ctx, importPath, dir, exe, testArgs, sink)
+	err = l.runOnce(ctx, importPath, dir, exe, testArgs, events)
 	if removed, cerr := l.cleanTemp(); cerr != nil {
 		l.cfg.logf("%s: cleaning the Windows temporary directory: %v", importPath, cerr)
 	} else if len(removed) > 0 {
 		l.cfg.logf("%s: removed what the tests left in the Windows temporary directory (under Wine, os.RemoveAll fails): %s", importPath, names(removed))
+	}
+	return err
+}
+
+// loaderFailure matches what a test prints when Wine could not start a
+// process: CreateProcess fails with ERROR_INTERNAL_ERROR ("Internal
+// error."), Wine's answer when the new process died in its loader before
+// running any of the program (NtCreateUserProcess reports
+// STATUS_INTERNAL_ERROR for a process that ended without an exit code). It
+// happens now and then, more often the busier the machine.
+var loaderFailure = regexp.MustCompile(`fork/exec [^\n]*: Internal error\.`)
+
+// runOnce runs the test binary and passes its events on to events, except
+// when it failed where Wine could not start a process (see loaderFailure):
+// then it runs the binary once more and passes on the second run's events
+// instead, after an output event naming the tests that failed the first
+// time; the second run's result is the package's, whatever it is. Wine is
+// not Windows: a failure of Wine's loader says nothing of the tests.
+func (l *Leg) runOnce(ctx context.Context, importPath, dir, exe string, testArgs []string, events io.Writer) error {
+	var first lines
+	sink := &eventSink{w: &first, pkg: importPath}
+	err := l.runBinary(ctx, importPath, dir, exe, testArgs, sink)
+	if !errors.Is(err, ErrTestsFailed) || !sink.loaderFailed {
+		return first.writeTo(events, err)
+	}
+	failed := strings.Join(sink.failed, ", ")
+	if failed == "" {
+		failed = "the test binary"
+	}
+	l.cfg.logf("%s: Wine could not start a process (CreateProcess: Internal error.), which failed %s: running the tests again", importPath, failed)
+	var second lines
+	again := &eventSink{w: &second, pkg: importPath}
+	again.emit(Event{Action: "output", Output: fmt.Sprintf(
+		"winleg: a first run failed where Wine could not start a process (CreateProcess: Internal error.): %s; these are the events of a second run\n", failed)}, 0)
+	err = l.runBinary(ctx, importPath, dir, exe, testArgs, again)
+	return second.writeTo(events, err)
+}
+
+// lines keeps go test -json lines for a Writer that takes one per Write.
+type lines [][]byte
+
+func (ls *lines) Write(p []byte) (int, error) {
+	*ls = append(*ls, bytes.Clone(p))
+	return len(p), nil
+}
+
+// writeTo writes the lines to w, one per Write, and returns err, or the
+// write's error if err is not already one of the leg's own.
+func (ls lines) writeTo(w io.Writer, err error) error {
+	for _, b := range ls {
+		if _, werr := w.Write(b); werr != nil {
+			if err == nil || errors.Is(err, ErrTestsFailed) {
+				return fmt.Errorf("winleg: writing events: %w", werr)
+			}
+			return err
+		}
 	}
 	return err
 }
@@ -384,6 +444,10 @@ type eventSink struct {
 	sawTest     bool
 	buildFailed string // ImportPath of a build-fail event
 	output      strings.Builder
+	// What runOnce needs: a test's output showed a failure of Wine's
+	// loader, and the tests that failed.
+	loaderFailed bool
+	failed       []string
 }
 
 func (s *eventSink) Write(p []byte) (int, error) {
@@ -414,6 +478,12 @@ func (s *eventSink) flush() {
 func (s *eventSink) line(b []byte) {
 	var e Event
 	if json.Unmarshal(b, &e) == nil {
+		if e.Action == "output" && !s.loaderFailed && loaderFailure.MatchString(e.Output) {
+			s.loaderFailed = true
+		}
+		if e.Action == "fail" && e.Test != "" && len(s.failed) < 100 {
+			s.failed = append(s.failed, e.Test)
+		}
 		switch {
 		case e.Action == "build-fail":
 			s.buildFailed = e.ImportPath

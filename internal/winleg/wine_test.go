@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,8 +139,13 @@ import (
 
 func TestSlow(t *testing.T) { time.Sleep(5 * time.Minute) }
 `,
-		"nobuild/nobuild_test.go": "package nobuild\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) { undefined() }\n",
-		"notests/notests.go":      "package notests\n",
+		// Fails as a test does when Wine's loader fails a CreateProcess,
+		// the first time it runs only (loader) or every time (loaderalways);
+		// each run adds a line to runs.txt in the package's directory.
+		"loader/loader_test.go":             loaderFixture("loader", false),
+		"loaderalways/loaderalways_test.go": loaderFixture("loaderalways", true),
+		"nobuild/nobuild_test.go":           "package nobuild\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) { undefined() }\n",
+		"notests/notests.go":                "package notests\n",
 	})
 
 	var log bytes.Buffer
@@ -201,6 +207,25 @@ func TestSlow(t *testing.T) { time.Sleep(5 * time.Minute) }
 		}
 		assert.Contains(t, out.String(), "test timed out after 2s")
 	})
+	t.Run("fail is not run again", func(t *testing.T) {
+		evs, err := run(t, ctx, "./fail")
+		assert.ErrorIs(t, err, ErrTestsFailed)
+		assert.NotContains(t, outputOf(evs), "second run")
+	})
+	t.Run("loader failure runs again", func(t *testing.T) {
+		evs, err := run(t, ctx, "./loader")
+		require.NoError(t, err, "the second run passes")
+		assert.Equal(t, "pass", final(t, evs).Action)
+		assert.Contains(t, outputOf(evs), "winleg: a first run failed where Wine could not start a process (CreateProcess: Internal error.): TestStartsAProcess; these are the events of a second run")
+		assert.NotContains(t, outputOf(evs), "fork/exec", "the first run's events are not passed on")
+		assert.Equal(t, "run\nrun\n", readFile(t, filepath.Join(dir, "loader", "runs.txt")))
+	})
+	t.Run("loader failure runs again once", func(t *testing.T) {
+		evs, err := run(t, ctx, "./loaderalways")
+		assert.ErrorIs(t, err, ErrTestsFailed)
+		assert.Equal(t, "fail", testAction(evs, "TestStartsAProcess"))
+		assert.Equal(t, "run\nrun\n", readFile(t, filepath.Join(dir, "loaderalways", "runs.txt")))
+	})
 	t.Run("nobuild", func(t *testing.T) {
 		evs, err := run(t, ctx, "./nobuild")
 		assert.ErrorIs(t, err, ErrTestsFailed)
@@ -233,4 +258,44 @@ func TestSlow(t *testing.T) { time.Sleep(5 * time.Minute) }
 	assert.NoDirExists(t, tmp, "the leg's temporary files are removed")
 	assert.ErrorContains(t, leg.Test(ctx, "./pass", nil, &bytes.Buffer{}), "closed")
 	t.Logf("log:\n%s", log.String())
+}
+
+// loaderFixture is a test file of package name whose test fails as one does
+// when Wine could not start a process, on its first run or (always) on
+// every run.
+func loaderFixture(name string, always bool) string {
+	return fmt.Sprintf(`package %s
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestStartsAProcess(t *testing.T) {
+	runs, _ := os.ReadFile("runs.txt")
+	if err := os.WriteFile("runs.txt", append(runs, "run\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if %t || !strings.Contains(string(runs), "run") {
+		t.Fatal("fork/exec C:\\x\\child.exe: Internal error.")
+	}
+}
+`, name, always)
+}
+
+// outputOf is the output of events, joined.
+func outputOf(evs []Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		b.WriteString(e.Output)
+	}
+	return b.String()
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	require.NoError(t, err)
+	return string(b)
 }
